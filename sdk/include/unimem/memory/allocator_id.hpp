@@ -1,0 +1,28 @@
+// AllocatorId / BackendId: small integers the application chooses, the same in every process, that
+// index the manager's tables directly (one look-up, no hashing). unimem departs here from the
+// seed's (major, minor) pair: a dense index is what makes resolution one load on host and device.
+#pragma once
+
+#include <cstdint>
+
+#include "unimem/core/config.hpp"
+
+namespace unimem {
+
+struct AllocatorId {
+  static constexpr std::uint32_t kNull = ~std::uint32_t{0};
+  std::uint32_t value = kNull;
+
+  UNIMEM_HOST_DEVICE constexpr bool is_null() const noexcept { return value == kNull; }
+  UNIMEM_HOST_DEVICE friend constexpr bool operator==(AllocatorId a, AllocatorId b) noexcept { return a.value == b.value; }
+};
+
+struct BackendId {
+  static constexpr std::uint32_t kNull = ~std::uint32_t{0};
+  std::uint32_t value = kNull;
+
+  UNIMEM_HOST_DEVICE constexpr bool is_null() const noexcept { return value == kNull; }
+  UNIMEM_HOST_DEVICE friend constexpr bool operator==(BackendId a, BackendId b) noexcept { return a.value == b.value; }
+};
+
+}  // namespace unimem

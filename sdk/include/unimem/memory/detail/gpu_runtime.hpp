@@ -1,0 +1,49 @@
+// GpuRuntime<Vendor>: the few CUDA / HIP runtime calls unimem makes, behind Result-returning
+// functions. One declaration for both vendors; the definitions are one source file compiled twice
+// (sdk/src/gpu/gpu_runtime.inc), into unimem::cuda and unimem::hip. Every "no GPU / no driver"
+// answer of a runtime maps to Errc::no_device with the runtime's own error name in the message.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "unimem/core/error.hpp"
+
+namespace unimem {
+
+enum class GpuVendor { cuda, hip };
+
+/// An inter-process handle for device memory (cudaIpcMemHandle_t / hipIpcMemHandle_t are 64 bytes).
+struct GpuIpcHandle {
+  std::array<char, 64> bytes{};
+};
+
+namespace detail {
+
+template <GpuVendor V>
+struct GpuRuntime {
+  static constexpr const char *name = V == GpuVendor::cuda ? "CUDA" : "HIP";
+
+  /// @return the number of devices (> 0), or no_device.
+  static Result<int> device_count();
+  static Result<void> host_register(void *p, std::size_t bytes);  ///< Mapped | Portable
+  static Result<void> host_unregister(void *p);
+  static Result<void *> host_device_pointer(void *p);
+  static Result<void *> malloc_device(std::size_t bytes);
+  static Result<void *> malloc_managed(std::size_t bytes);
+  static Result<void> free(void *p);  ///< device or managed memory
+  static Result<void> memcpy(void *dst, const void *src, std::size_t bytes);  ///< direction from UVA
+  static Result<GpuIpcHandle> ipc_handle(void *device_ptr);
+  static Result<void *> ipc_open(const GpuIpcHandle &handle);
+  static Result<void> ipc_close(void *device_ptr);
+  static Result<void> synchronize();
+  /// @brief The error of the last kernel launch, if any (cudaGetLastError).
+  static Result<void> last_launch_error();
+};
+
+}  // namespace detail
+
+using CudaRuntime = detail::GpuRuntime<GpuVendor::cuda>;
+using HipRuntime = detail::GpuRuntime<GpuVendor::hip>;
+
+}  // namespace unimem

@@ -1,0 +1,135 @@
+// MemoryManager: registers backends and allocators by id, creates / attaches / detaches / destroys
+// backends, and is the one place that turns a ShmPtr into an address on the host (and, through
+// DevicePointerTable, gives kernels the same table).
+//
+// Thread safety: registration and removal are serialised by an internal mutex; to_address / table()
+// resolution is lock-free (an acquire load per look-up) and may run concurrently with registration.
+// Removing an allocator while another thread still resolves its pointers is the caller's race.
+// Construction touches no global state; global() creates its instance on first call, never during
+// static initialisation, and no GPU work happens behind the caller's back.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "unimem/core/error.hpp"
+#include "unimem/memory/allocator_id.hpp"
+#include "unimem/memory/backend/memory_backend.hpp"
+#include "unimem/memory/full_ptr.hpp"
+#include "unimem/memory/pointer_table.hpp"
+#include "unimem/memory/shm_ptr.hpp"
+
+namespace unimem {
+
+class MemoryManager {
+ public:
+  struct Limits {
+    std::uint32_t max_backends = 256;
+    std::uint32_t max_allocators = 1024;
+  };
+
+  MemoryManager() : MemoryManager(Limits{}) {}
+  explicit MemoryManager(Limits limits);
+  ~MemoryManager();
+  MemoryManager(const MemoryManager &) = delete;
+  MemoryManager &operator=(const MemoryManager &) = delete;
+
+  /// @brief The process-wide manager, created on first use.
+  static MemoryManager &global();
+
+  const Limits &limits() const noexcept { return limits_; }
+
+  // ---- backends ----
+
+  /// @brief Takes ownership of @p backend under @p id.
+  /// @return invalid_argument (null backend), capacity_exceeded (id outside the table), already_exists.
+  Result<MemoryBackend *> register_backend(BackendId id, std::unique_ptr<MemoryBackend> backend);
+
+  /// @brief B::create(args...) and register; the id is checked first, so a taken id creates nothing.
+  template <class B, class... Args>
+  Result<B *> create_backend(BackendId id, Args &&...args) {
+    return adopt<B>(id, [&] { return B::create(std::forward<Args>(args)...); });
+  }
+  /// @brief B::attach(args...) and register.
+  template <class B, class... Args>
+  Result<B *> attach_backend(BackendId id, Args &&...args) {
+    return adopt<B>(id, [&] { return B::attach(std::forward<Args>(args)...); });
+  }
+
+  /// @brief Unregisters the backend's allocators and unmaps it; a named region keeps existing.
+  Result<void> detach_backend(BackendId id);
+  /// @brief Like detach_backend, and removes the region's name (MemoryBackend::destroy).
+  Result<void> destroy_backend(BackendId id);
+  /// @return the backend, or nullptr.
+  MemoryBackend *backend(BackendId id) const;
+
+  // ---- allocators ----
+
+  /// @brief Registers allocator @p id, whose ShmPtr offsets count from the start of @p backend's
+  /// region. @p instance is the allocator object (inside the region), returned by allocator().
+  Result<void> register_allocator(AllocatorId id, BackendId backend, void *instance = nullptr);
+  Result<void> unregister_allocator(AllocatorId id);
+  /// @return the instance given at registration, or nullptr.
+  void *allocator(AllocatorId id) const;
+  /// @return the backend holding allocator @p id, or nullptr.
+  MemoryBackend *allocator_backend(AllocatorId id) const;
+
+  // ---- pointers ----
+
+  /// @brief The host address of @p p (nullptr for null or an unregistered allocator). Lock-free.
+  template <class T>
+  T *to_address(const ShmPtr<T> &p) const noexcept {
+    return table().resolve(p);
+  }
+  template <class T>
+  FullPtr<T> to_full(const ShmPtr<T> &p) const noexcept {
+    return FullPtr<T>{to_address(p), p};
+  }
+  /// @brief The ShmPtr of @p p for allocator @p id; invalid_argument when p is outside its region.
+  template <class T>
+  Result<ShmPtr<T>> to_shm(AllocatorId id, const T *p) const {
+    auto off = offset_in(id, static_cast<const void *>(p));
+    if (!off) return off.error();
+    return ShmPtr<T>{id, 0, OffsetPtr<T>(*off)};
+  }
+
+  /// @brief The host table, as a view usable from host code (also by emulated kernels).
+  PointerTable table() const noexcept { return PointerTable{host_bases_.get(), limits_.max_allocators}; }
+  /// @brief Each allocator's region start as kernels see it (0 where not device-visible), by id.
+  std::vector<std::uint64_t> device_bases() const;
+
+ private:
+  struct BackendSlot {
+    std::unique_ptr<MemoryBackend> backend;
+  };
+  struct AllocatorSlot {
+    BackendId backend{};
+    void *instance = nullptr;
+  };
+
+  template <class B, class Make>
+  Result<B *> adopt(BackendId id, Make &&make) {
+    if (auto ok = check_backend_id_free(id); !ok) return ok.error();
+    auto made = make();
+    if (!made) return made.error();
+    B *raw = made->get();
+    if (auto ok = register_backend(id, std::move(*made)); !ok) return ok.error();
+    return raw;
+  }
+  Result<void> check_backend_id_free(BackendId id) const;
+  Result<void> remove_backend(BackendId id, bool destroy);
+  Result<std::uint64_t> offset_in(AllocatorId id, const void *p) const;
+  void set_base(AllocatorId id, std::uint64_t base) noexcept;
+
+  Limits limits_;
+  mutable std::mutex mu_;
+  std::vector<BackendSlot> backends_;
+  std::vector<AllocatorSlot> allocators_;
+  std::unique_ptr<std::uint64_t[]> host_bases_;
+};
+
+}  // namespace unimem

@@ -1,0 +1,29 @@
+#include "unimem/memory/backend/malloc_backend.hpp"
+
+#include <cstdlib>
+#include <string>
+
+namespace unimem {
+
+Result<std::unique_ptr<MallocBackend>> MallocBackend::create(std::size_t data_bytes) {
+  auto total = region_bytes_for(data_bytes, RegionHeader::kHeaderBytes);
+  if (!total) return total.error();
+  void *p = std::aligned_alloc(RegionHeader::kHeaderBytes, *total);
+  if (!p) return Error(Errc::out_of_memory, "malloc backend: aligned_alloc(" + std::to_string(*total) + ") failed");
+  std::unique_ptr<MallocBackend> b(new MallocBackend);
+  write_region_header(p, BackendKind::malloc, *total, {});
+  b->header_ = *static_cast<RegionHeader *>(p);
+  b->view_ = RegionView{static_cast<char *>(p), nullptr, *total};
+  b->created_ = true;
+  return b;
+}
+
+Result<void> MallocBackend::destroy() {
+  std::free(view_.host_base);
+  view_ = {};
+  return success();
+}
+
+MallocBackend::~MallocBackend() { (void)destroy(); }
+
+}  // namespace unimem

@@ -1,0 +1,53 @@
+#include "unimem/thread/pthreads.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace unimem {
+
+static_assert(sizeof(pthread_key_t) <= sizeof(ThreadLocalKey::host_key), "pthread_key_t does not fit");
+
+void Pthreads::yield() noexcept { sched_yield(); }
+
+void Pthreads::sleep_for_us(std::uint64_t us) noexcept {
+  timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>((us % 1000000) * 1000)};
+  while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+  }
+}
+
+ThreadId Pthreads::thread_id() noexcept {
+  thread_local const std::uint64_t tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
+  return ThreadId{tid};
+}
+
+bool Pthreads::create_tls_raw(ThreadLocalKey &key, void *data) noexcept {
+  if (key.host_key == ThreadLocalKey::kNoHostKey) {
+    pthread_key_t k;
+    if (pthread_key_create(&k, nullptr) != 0) return false;
+    key.host_key = static_cast<std::uint32_t>(k);
+  }
+  return set_tls_raw(key, data);
+}
+
+void *Pthreads::get_tls_raw(const ThreadLocalKey &key) noexcept {
+  if (key.host_key == ThreadLocalKey::kNoHostKey) return nullptr;
+  return pthread_getspecific(static_cast<pthread_key_t>(key.host_key));
+}
+
+bool Pthreads::set_tls_raw(const ThreadLocalKey &key, void *data) noexcept {
+  if (key.host_key == ThreadLocalKey::kNoHostKey) return false;
+  return pthread_setspecific(static_cast<pthread_key_t>(key.host_key), data) == 0;
+}
+
+void Pthreads::free_tls(ThreadLocalKey &key) noexcept {
+  if (key.host_key == ThreadLocalKey::kNoHostKey) return;
+  pthread_key_delete(static_cast<pthread_key_t>(key.host_key));
+  key.host_key = ThreadLocalKey::kNoHostKey;
+}
+
+}  // namespace unimem

@@ -1,0 +1,127 @@
+// The second process of the multi-process tests. Each sub-command attaches to a region the test
+// created, does one thing, prints what the test needs on stdout, and exits 0 on success.
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "unimem/memory/backend/posix_shm_backend.hpp"
+#include "unimem/memory/memory_manager.hpp"
+#include "unimem/thread/atomic.hpp"
+#include "unimem/thread/mutex.hpp"
+#include "unimem/thread/this_thread.hpp"
+#include "pattern.hpp"
+
+using namespace unimem;
+
+namespace {
+
+int fail(const std::string &why) {
+  std::printf("FAIL %s\n", why.c_str());
+  return 1;
+}
+
+std::unique_ptr<PosixShmBackend> attach_or_die(const char *name) {
+  auto b = PosixShmBackend::attach(name);
+  if (!b) {
+    std::printf("FAIL attach: %s\n", b.error().what().c_str());
+    std::exit(2);
+  }
+  return std::move(*b);
+}
+
+// shm-verify NAME SEED: the data must hold pattern(SEED); answer with pattern(SEED + 1).
+int shm_verify(const char *name, std::uint64_t seed) {
+  auto b = attach_or_die(name);
+  if (auto bad = test::find_pattern_mismatch(b->data(), b->data_size(), seed)) {
+    return fail("byte " + std::to_string(*bad) + " differs from the pattern");
+  }
+  test::fill_pattern(b->data(), b->data_size(), seed + 1);
+  std::printf("OK %zu\n", b->data_size());
+  return 0;
+}
+
+// atomic-add NAME N: N relaxed fetch_adds on the counter at data().
+int atomic_add(const char *name, long n) {
+  auto b = attach_or_die(name);
+  auto *counter = reinterpret_cast<Atomic<std::uint64_t> *>(b->data());
+  for (long i = 0; i < n; ++i) counter->fetch_add(1, std::memory_order_relaxed);
+  return 0;
+}
+
+// mutex-add NAME N: N increments of a plain counter under the Mutex at data(); the read and the
+// write are split by a yield now and then, so a broken lock loses updates.
+int mutex_add(const char *name, long n) {
+  auto b = attach_or_die(name);
+  auto *m = reinterpret_cast<Mutex *>(b->data());
+  auto *counter = reinterpret_cast<volatile std::uint64_t *>(b->data() + 64);
+  for (long i = 0; i < n; ++i) {
+    m->lock();
+    const std::uint64_t v = *counter;
+    if (i % 64 == 0) this_thread::yield();
+    *counter = v + 1;
+    m->unlock();
+  }
+  return 0;
+}
+
+// mutex-die NAME: take the Mutex at data(), mark the counter, and die by SIGKILL holding it.
+int mutex_die(const char *name) {
+  auto b = attach_or_die(name);
+  auto *m = reinterpret_cast<Mutex *>(b->data());
+  m->lock();
+  *reinterpret_cast<volatile std::uint64_t *>(b->data() + 64) = 0xdead;
+  std::fflush(stdout);
+  raise(SIGKILL);
+  return 3;
+}
+
+// resolve NAME ALLOC: maps other memory first so the region lands elsewhere than in the parent,
+// registers allocator ALLOC over it, resolves the ShmPtr the parent stored at data(), checks the
+// string there, stores the ShmPtr of a reply it writes, and prints its base address.
+int resolve(const char *name, std::uint32_t alloc) {
+  void *shift = mmap(nullptr, 64 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  (void)shift;
+  MemoryManager mm;
+  auto b = mm.attach_backend<PosixShmBackend>(BackendId{0}, name);
+  if (!b) return fail(b.error().what());
+  if (auto ok = mm.register_allocator(AllocatorId{alloc}, BackendId{0}); !ok) return fail(ok.error().what());
+  auto *slot = reinterpret_cast<ShmPtr<char> *>((*b)->data());
+  const char *msg = mm.to_address(slot[0]);
+  if (!msg || std::strcmp(msg, "hello from the parent") != 0) return fail("parent's ShmPtr did not resolve");
+  char *reply = (*b)->data() + 1024;
+  std::strcpy(reply, "hello from the child");
+  auto back = mm.to_shm(AllocatorId{alloc}, reply);
+  if (!back) return fail(back.error().what());
+  auto again = mm.to_shm(AllocatorId{alloc}, msg);  // address -> ShmPtr must give the parent's pointer
+  if (!again || !(*again == slot[0])) return fail("round trip of the parent's pointer changed it");
+  slot[1] = *back;
+  std::printf("BASE %p\n", static_cast<void *>((*b)->base()));
+  return 0;
+}
+
+// attach-expect NAME CODE: attach must fail with error code CODE (e.g. permission_denied).
+int attach_expect(const char *name, const char *code) {
+  auto b = PosixShmBackend::attach(name);
+  if (b) return fail("attach succeeded");
+  std::printf("%s\n", std::string(errc_name(b.code())).c_str());
+  return std::string(errc_name(b.code())) == code ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "shm-verify" && argc == 4) return shm_verify(argv[2], std::strtoull(argv[3], nullptr, 10));
+  if (cmd == "atomic-add" && argc == 4) return atomic_add(argv[2], std::strtol(argv[3], nullptr, 10));
+  if (cmd == "mutex-add" && argc == 4) return mutex_add(argv[2], std::strtol(argv[3], nullptr, 10));
+  if (cmd == "mutex-die" && argc == 3) return mutex_die(argv[2]);
+  if (cmd == "resolve" && argc == 4) return resolve(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
+  if (cmd == "attach-expect" && argc == 4) return attach_expect(argv[2], argv[3]);
+  std::fprintf(stderr, "unimem_test_helper: unknown command '%s'\n", cmd.c_str());
+  return 64;
+}

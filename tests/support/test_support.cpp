@@ -1,0 +1,76 @@
+#include "test_support.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+
+namespace unimem::test {
+
+std::string unique_name(const std::string &label) {
+  static std::atomic<int> counter{0};
+  return "unimem-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + label;
+}
+
+ShmNameGuard::~ShmNameGuard() {
+  std::string n = name.empty() || name[0] == '/' ? name : "/" + name;
+  shm_unlink(n.c_str());
+}
+
+bool shm_exists(const std::string &name) {
+  std::string path = "/dev/shm/" + (name.empty() || name[0] != '/' ? name : name.substr(1));
+  return access(path.c_str(), F_OK) == 0;
+}
+
+pid_t spawn_helper(const std::vector<std::string> &args, int *stdout_fd, std::optional<uid_t> run_as) {
+  int fds[2] = {-1, -1};
+  if (stdout_fd && pipe(fds) != 0) std::abort();
+  std::vector<char *> argv;
+  std::string exe = UNIMEM_TEST_HELPER_PATH;
+  argv.push_back(exe.data());
+  std::vector<std::string> copy = args;
+  for (auto &a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (stdout_fd) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+    }
+    if (run_as && (setgid(*run_as) != 0 || setuid(*run_as) != 0)) _exit(120);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (stdout_fd) {
+    close(fds[1]);
+    *stdout_fd = fds[0];
+  }
+  return pid;
+}
+
+ChildResult wait_helper(pid_t pid, int stdout_fd) {
+  ChildResult r;
+  if (stdout_fd >= 0) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(stdout_fd, buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
+    close(stdout_fd);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as) {
+  int fd = -1;
+  const pid_t pid = spawn_helper(args, &fd, run_as);
+  return wait_helper(pid, fd);
+}
+
+}  // namespace unimem::test

@@ -1,0 +1,39 @@
+// Test support: unique region names, a guard that removes them, and fork + exec of the helper
+// program (tests/helper) so multi-process tests run a genuinely separate process image.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace unimem::test {
+
+/// "unimem-test-<pid>-<n>-<label>": unique per process and call, so parallel ctest runs never collide.
+std::string unique_name(const std::string &label);
+
+/// Removes a shm name on scope exit (whether or not the test created it successfully).
+struct ShmNameGuard {
+  std::string name;
+  explicit ShmNameGuard(std::string n) : name(std::move(n)) {}
+  ~ShmNameGuard();
+};
+
+/// @return whether /dev/shm has an entry for @p name (with or without the leading '/').
+bool shm_exists(const std::string &name);
+
+struct ChildResult {
+  int exit_code = -1;  ///< exit status, or 128 + signal when the child was killed
+  std::string out;     ///< everything the child wrote to stdout
+};
+
+/// Starts the helper with @p args; if @p run_as is set the child drops to that uid/gid first.
+pid_t spawn_helper(const std::vector<std::string> &args, int *stdout_fd = nullptr,
+                   std::optional<uid_t> run_as = std::nullopt);
+/// Waits for a child from spawn_helper and collects its output.
+ChildResult wait_helper(pid_t pid, int stdout_fd = -1);
+/// spawn_helper + wait_helper.
+ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as = std::nullopt);
+
+}  // namespace unimem::test
