@@ -35,8 +35,15 @@ if(UNIMEM_WITH_CUDA)
     set(CMAKE_CUDA_ARCHITECTURES ${_archs} CACHE STRING "CUDA architectures")
   endif()
   enable_language(CUDA)
-  # CMake 3.25 predates nvcc's C++20 support in its dialect table, so the flag is given directly.
-  string(APPEND CMAKE_CUDA_FLAGS " -std=c++20 --expt-relaxed-constexpr")
+  # CMake 3.25's dialect table for nvcc stops at C++17; nvcc 12+ accepts -std=c++20.
+  if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  endif()
+  set(CMAKE_CUDA_STANDARD 20)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  # std::memory_order mapping and other constexpr helpers are shared by host and device code.
+  string(APPEND CMAKE_CUDA_FLAGS " --expt-relaxed-constexpr")
   find_package(CUDAToolkit REQUIRED)
 endif()
 

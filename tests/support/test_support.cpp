@@ -26,13 +26,12 @@ bool shm_exists(const std::string &name) {
   return access(path.c_str(), F_OK) == 0;
 }
 
-pid_t spawn_helper(const std::vector<std::string> &args, int *stdout_fd, std::optional<uid_t> run_as) {
+pid_t spawn(const std::string &exe, const std::vector<std::string> &args, int *stdout_fd, std::optional<uid_t> run_as) {
   int fds[2] = {-1, -1};
   if (stdout_fd && pipe(fds) != 0) std::abort();
   std::vector<char *> argv;
-  std::string exe = UNIMEM_TEST_HELPER_PATH;
-  argv.push_back(exe.data());
   std::vector<std::string> copy = args;
+  copy.insert(copy.begin(), exe);
   for (auto &a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t pid = fork();
@@ -67,10 +66,18 @@ ChildResult wait_helper(pid_t pid, int stdout_fd) {
   return r;
 }
 
-ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as) {
+pid_t spawn_helper(const std::vector<std::string> &args, int *stdout_fd, std::optional<uid_t> run_as) {
+  return spawn(UNIMEM_TEST_HELPER_PATH, args, stdout_fd, run_as);
+}
+
+ChildResult run(const std::string &exe, const std::vector<std::string> &args, std::optional<uid_t> run_as) {
   int fd = -1;
-  const pid_t pid = spawn_helper(args, &fd, run_as);
+  const pid_t pid = spawn(exe, args, &fd, run_as);
   return wait_helper(pid, fd);
+}
+
+ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as) {
+  return run(UNIMEM_TEST_HELPER_PATH, args, run_as);
 }
 
 }  // namespace unimem::test

@@ -28,12 +28,17 @@ struct ChildResult {
   std::string out;     ///< everything the child wrote to stdout
 };
 
-/// Starts the helper with @p args; if @p run_as is set the child drops to that uid/gid first.
+/// Starts program @p exe with @p args (fork + exec); if @p run_as is set the child drops to that
+/// uid/gid first. With @p stdout_fd, the child's stdout is a pipe whose read end is returned there.
+pid_t spawn(const std::string &exe, const std::vector<std::string> &args, int *stdout_fd = nullptr,
+            std::optional<uid_t> run_as = std::nullopt);
+/// spawn() of the test helper program.
 pid_t spawn_helper(const std::vector<std::string> &args, int *stdout_fd = nullptr,
                    std::optional<uid_t> run_as = std::nullopt);
 /// Waits for a child from spawn_helper and collects its output.
 ChildResult wait_helper(pid_t pid, int stdout_fd = -1);
-/// spawn_helper + wait_helper.
+/// spawn + wait_helper.
+ChildResult run(const std::string &exe, const std::vector<std::string> &args, std::optional<uid_t> run_as = std::nullopt);
 ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as = std::nullopt);
 
 }  // namespace unimem::test

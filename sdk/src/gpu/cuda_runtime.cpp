@@ -3,4 +3,5 @@
 
 #define UNIMEM_RT(x) cuda##x
 #define UNIMEM_VENDOR cuda
+#define UNIMEM_RT_ATTR_WARP_SIZE cudaDevAttrWarpSize
 #include "gpu_runtime.inc"

@@ -3,4 +3,5 @@
 
 #define UNIMEM_RT(x) hip##x
 #define UNIMEM_VENDOR hip
+#define UNIMEM_RT_ATTR_WARP_SIZE hipDeviceAttributeWarpSize
 #include "gpu_runtime.inc"

@@ -61,7 +61,7 @@ void make_region_header(RegionHeader &h, BackendKind kind, std::uint64_t region_
   h.created_unix_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
-  std::memcpy(h.name, name.data(), std::min(name.size(), RegionHeader::kMaxName));
+  if (!name.empty()) std::memcpy(h.name, name.data(), std::min(name.size(), RegionHeader::kMaxName));
   h.checksum = header_checksum(h);
 }
 

@@ -12,9 +12,11 @@
 #error "unimem requires Clang 14 or newer"
 #endif
 
-// Which compiler front end is compiling this translation unit.
+// Which compiler front end is compiling this translation unit. nvcc pre-includes the CUDA runtime
+// (__host__, threadIdx ...); clang compiling HIP does not, so it is included here.
 #if defined(__HIP__) || defined(__HIPCC__)
 #define UNIMEM_COMPILER_HIP 1
+#include <hip/hip_runtime.h>
 #elif defined(__CUDACC__)
 #define UNIMEM_COMPILER_CUDA 1
 #endif

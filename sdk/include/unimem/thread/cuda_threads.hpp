@@ -6,7 +6,7 @@
 namespace unimem {
 namespace detail {
 struct CudaVendor {
-#if defined(UNIMEM_CUDA_DEVICE_PASS)
+#if defined(UNIMEM_COMPILER_CUDA)
   static __device__ void pause() noexcept { __nanosleep(32); }
   // __nanosleep sleeps at most about 1 ms per call, so long sleeps are a loop on the global timer.
   static __device__ void sleep_for_us(std::uint64_t us) noexcept {

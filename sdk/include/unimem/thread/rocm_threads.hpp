@@ -6,7 +6,7 @@
 namespace unimem {
 namespace detail {
 struct RocmVendor {
-#if defined(UNIMEM_HIP_DEVICE_PASS)
+#if defined(UNIMEM_COMPILER_HIP)
   static __device__ void pause() noexcept { __builtin_amdgcn_s_sleep(1); }
   static __device__ void sleep_for_us(std::uint64_t us) noexcept {
     const std::uint64_t end = __builtin_amdgcn_s_memrealtime() + us * 100;  // 100 ticks per microsecond

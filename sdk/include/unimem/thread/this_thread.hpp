@@ -11,9 +11,10 @@
 
 namespace unimem::this_thread {
 
-#if defined(UNIMEM_CUDA_DEVICE_PASS)
+// The device model of this translation unit's GPU compiler (both passes see the same type).
+#if defined(UNIMEM_COMPILER_CUDA)
 using DeviceModel = CudaThreads;
-#elif defined(UNIMEM_HIP_DEVICE_PASS)
+#elif defined(UNIMEM_COMPILER_HIP)
 using DeviceModel = RocmThreads;
 #endif
 
@@ -38,6 +39,24 @@ UNIMEM_HOST_DEVICE inline ThreadId id() noexcept {
   return DeviceModel::thread_id();
 #else
   return Pthreads::thread_id();
+#endif
+}
+
+/// GPU: the warp (wavefront) of the calling thread. Host: every thread is a warp of one, so this is
+/// the thread id and lane_id() is 0.
+UNIMEM_HOST_DEVICE inline std::uint64_t warp_id() noexcept {
+#if defined(UNIMEM_DEVICE_PASS)
+  return DeviceModel::warp_id();
+#else
+  return Pthreads::thread_id().value;
+#endif
+}
+
+UNIMEM_HOST_DEVICE inline std::uint32_t lane_id() noexcept {
+#if defined(UNIMEM_DEVICE_PASS)
+  return DeviceModel::lane_id();
+#else
+  return 0;
 #endif
 }
 

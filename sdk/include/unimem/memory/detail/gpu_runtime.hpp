@@ -37,6 +37,8 @@ struct GpuRuntime {
   static Result<void *> ipc_open(const GpuIpcHandle &handle);
   static Result<void> ipc_close(void *device_ptr);
   static Result<void> synchronize();
+  /// @brief Threads per warp (32) or wavefront (64 on most AMD GPUs) of the current device.
+  static Result<int> warp_size();
   /// @brief The error of the last kernel launch, if any (cudaGetLastError).
   static Result<void> last_launch_error();
 };

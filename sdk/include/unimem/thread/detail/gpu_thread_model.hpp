@@ -13,7 +13,7 @@ namespace unimem::detail {
 template <class Vendor>
 class GpuThreadModel {
  public:
-#if defined(UNIMEM_DEVICE_PASS)
+#if defined(UNIMEM_COMPILER_CUDA) || defined(UNIMEM_COMPILER_HIP)
   static __device__ void yield() noexcept { Vendor::pause(); }
   static __device__ void sleep_for_us(std::uint64_t us) noexcept { Vendor::sleep_for_us(us); }
 

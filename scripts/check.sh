@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's second command and CI run it: installs the dependencies,
+# then configures, builds and tests every configuration this machine can build:
+#   cpu   g++, the CPU tests
+#   asan  the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan  the CPU tests under ThreadSanitizer
+#   cuda  nvcc for sm_90: the CPU tests plus the CUDA tests (GPU tests skip, with the reason, without a GPU)
+#   hip   clang -x hip for gfx90a: the CPU tests plus the HIP tests (likewise)
+# UNIMEM_CHECK_CONFIGS="cpu tsan" limits the run to some of them. Ends with one line
+# "check: N passed, N failed" over all configurations; the exit status is non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+configs=(cpu asan tsan)
+if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then configs+=(cuda); fi
+if command -v hipcc >/dev/null && command -v clang++-15 >/dev/null; then configs+=(hip); fi
+if [[ -n ${UNIMEM_CHECK_CONFIGS:-} ]]; then read -r -a configs <<<"$UNIMEM_CHECK_CONFIGS"; fi
+
+jobs=$(nproc)
+passed=0 failed=0 broken=()
+for c in "${configs[@]}"; do
+  echo "=== $c: configure and build"
+  start=$SECONDS
+  if ! cmake --preset "$c" >/dev/null || ! cmake --build --preset "$c" -j "$jobs"; then
+    broken+=("$c (build)")
+    continue
+  fi
+  echo "=== $c: test"
+  log=$(mktemp)
+  ctest --preset "$c" 2>&1 | tee "$log" || broken+=("$c (tests)")
+  # ctest's summary: "100% tests passed, 0 tests failed out of 55"
+  if summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -n 1); then
+    total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+    bad=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$summary")
+    passed=$((passed + total - bad))
+    failed=$((failed + bad))
+  else
+    broken+=("$c (no test summary)")
+  fi
+  rm -f "$log"
+  echo "=== $c: done in $((SECONDS - start)) s"
+done
+
+for b in "${broken[@]}"; do echo "check: FAILED configuration: $b"; done
+echo "check: $passed passed, $failed failed"
+[[ ${#broken[@]} -eq 0 && $failed -eq 0 ]]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The samples tour, the README's first command: installs the dependencies, builds the samples on
+# the best backend present (CUDA when a GPU answers nvidia-smi, the CPU otherwise) and runs each,
+# printing what it showed. Exits non-zero if any sample fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+preset=cpu
+if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then preset=cuda; fi
+echo "tour: building the samples with preset '$preset'"
+cmake --preset "$preset" -DUNIMEM_BUILD_TESTS=OFF >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"
+
+# name | what it shows
+samples=(
+  "shm_hello|one shared region used in place by two processes: a Mutex, a counter, ShmPtrs"
+)
+bin=build/$preset/samples
+failed=0
+for s in "${samples[@]}"; do
+  name=${s%%|*}
+  echo
+  echo "### $name: ${s#*|}"
+  if ! "$bin/$name"; then
+    echo "tour: $name FAILED"
+    failed=$((failed + 1))
+  fi
+done
+echo
+echo "tour: ${#samples[@]} samples, $failed failed"
+[[ $failed -eq 0 ]]
