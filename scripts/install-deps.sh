@@ -24,8 +24,14 @@ packages=(
   python3-matplotlib doxygen
 )
 
+# A ROCm installation (the ROCm Docker image) brings its own hipcc; Debian's would conflict with it.
+if [[ -d /opt/rocm ]]; then
+  packages=("${packages[@]/hipcc/}")
+  packages=("${packages[@]/libamdhip64-dev/}")
+fi
+
 missing=()
-for p in "${packages[@]}"; do
+for p in ${packages[@]}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then

@@ -9,14 +9,13 @@ bash scripts/install-deps.sh
 
 preset=cpu
 if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then preset=cuda; fi
-echo "tour: building the samples with preset '$preset'"
-cmake --preset "$preset" -DUNIMEM_BUILD_TESTS=OFF >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)"
-
 # name | what it shows
 samples=(
   "shm_hello|one shared region used in place by two processes: a Mutex, a counter, ShmPtrs"
 )
+echo "tour: building the samples with preset '$preset'"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)" --target "${samples[@]%%|*}"
 bin=build/$preset/samples
 failed=0
 for s in "${samples[@]}"; do
