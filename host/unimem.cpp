@@ -1,0 +1,158 @@
+// The `unimem` command: facts about this machine and the shared regions on it.
+//   unimem info
+//   unimem shm list | inspect NAME | check NAME | remove NAME [--force]
+// Exit codes: 0 success, 1 the operation failed (e.g. a damaged region), 2 usage error.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "unimem/core/cpu_features.hpp"
+#include "unimem/memory/backend/malloc_backend.hpp"
+#include "unimem/memory/backend/posix_mmap_backend.hpp"
+#include "unimem/memory/backend/posix_shm_backend.hpp"
+#include "unimem/memory/shm_region_info.hpp"
+#if UNIMEM_HAS_CUDA
+#include "unimem/memory/backend/gpu_shm_backend.hpp"
+#endif
+
+using namespace unimem;
+
+namespace {
+
+constexpr const char *kUsage =
+    "usage: unimem info\n"
+    "       unimem shm list\n"
+    "       unimem shm inspect NAME\n"
+    "       unimem shm check NAME\n"
+    "       unimem shm remove NAME [--force]\n";
+
+int usage_error(const std::string &why) {
+  std::fprintf(stderr, "unimem: %s\n%s", why.c_str(), kUsage);
+  return 2;
+}
+
+const char *yes(bool b) { return b ? "yes" : "no"; }
+
+std::string numa_nodes() {
+  std::string nodes;
+  for (int n = 0; n < 1024; ++n) {
+    if (access(("/sys/devices/system/node/node" + std::to_string(n)).c_str(), F_OK) != 0) continue;
+    nodes += (nodes.empty() ? "" : " ") + std::to_string(n);
+  }
+  return nodes.empty() ? "0 (no NUMA information)" : nodes;
+}
+
+// Whether a backend can be created here, by creating a small one.
+template <class Make>
+std::string probe(Make &&make) {
+  auto b = make();
+  if (!b) return "no (" + std::string(errc_name(b.code())) + ")";
+  (void)(*b)->destroy();
+  return "yes";
+}
+
+int info() {
+  const CpuFeatures &cpu = cpu_features();
+  std::printf("cpu:        %s\n", cpu.model.empty() ? "(unknown)" : cpu.model.c_str());
+  std::printf("isa:        avx512f=%s avx2=%s sse2=%s\n", yes(cpu.avx512f), yes(cpu.avx2), yes(cpu.sse2));
+  std::printf("flush:      clwb=%s clflushopt=%s\n", yes(cpu.clwb), yes(cpu.clflushopt));
+  std::printf("numa nodes: %s\n", numa_nodes().c_str());
+  std::printf("backends:\n");
+  std::printf("  malloc      compiled in, works here: %s\n",
+              probe([] { return MallocBackend::create(4096); }).c_str());
+  std::printf("  posix_mmap  compiled in, works here: %s\n",
+              probe([] { return PosixMmapBackend::create(4096); }).c_str());
+  const std::string probe_name = "unimem-info-probe-" + std::to_string(getpid());
+  std::printf("  posix_shm   compiled in, works here: %s\n",
+              probe([&] { return PosixShmBackend::create(probe_name, 4096); }).c_str());
+#if UNIMEM_HAS_CUDA
+  std::printf("  cuda_shm    compiled in, works here: %s\n",
+              probe([&] { return CudaShmBackend::create(probe_name, 4096); }).c_str());
+#else
+  std::printf("  cuda_shm    not compiled in (configure with UNIMEM_CUDA=ON)\n");
+#endif
+  return 0;
+}
+
+std::string age(std::uint64_t created_ns) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const long long s = now - static_cast<long long>(created_ns / 1000000000ull);
+  return s < 120 ? std::to_string(s) + "s" : s < 7200 ? std::to_string(s / 60) + "m" : std::to_string(s / 3600) + "h";
+}
+
+void print_row(const ShmRegionInfo &r) {
+  std::printf("%-40s %12llu  %-10s %7u %-5s %6s  %zu  %s\n", r.name.c_str(),
+              static_cast<unsigned long long>(r.file_bytes), std::string(backend_kind_name(r.header.backend_kind())).c_str(),
+              r.header.creator_pid, r.creator_alive ? "alive" : "dead", age(r.header.created_unix_ns).c_str(),
+              r.mapped_by.size(), r.problem ? r.problem->what().c_str() : "ok");
+}
+
+int shm_list() {
+  auto regions = list_shm_regions();
+  if (!regions) return std::fprintf(stderr, "unimem: %s\n", regions.error().what().c_str()), 1;
+  std::printf("%-40s %12s  %-10s %7s %-5s %6s  %s  %s\n", "NAME", "BYTES", "KIND", "CREATOR", "", "AGE", "MAPS",
+              "STATE");
+  for (const auto &r : *regions) print_row(r);
+  return 0;
+}
+
+int shm_inspect(const char *name, bool check_only) {
+  auto r = inspect_shm_region(name);
+  if (!r) return std::fprintf(stderr, "unimem: %s\n", r.error().what().c_str()), 1;
+  if (!check_only) {
+    const RegionHeader &h = r->header;
+    std::printf("name:          %s\n", r->name.c_str());
+    std::printf("kind:          %s\n", std::string(backend_kind_name(h.backend_kind())).c_str());
+    std::printf("layout:        version %u, header %u bytes\n", h.version, h.header_bytes);
+    std::printf("size:          %llu bytes (file %llu)\n", static_cast<unsigned long long>(h.region_bytes),
+                static_cast<unsigned long long>(r->file_bytes));
+    std::printf("creator:       pid %u (%s), uid %u, %s ago\n", h.creator_pid, r->creator_alive ? "alive" : "dead",
+                h.creator_uid, age(h.created_unix_ns).c_str());
+    std::printf("mapped by:    ");
+    for (pid_t p : r->mapped_by) std::printf(" %d", p);
+    std::printf("%s\n", r->mapped_by.empty() ? " nobody" : "");
+  }
+  std::printf("header:        %s\n", r->problem ? r->problem->what().c_str() : "valid");
+  return r->problem ? 1 : 0;
+}
+
+int shm_remove(const char *name, bool force) {
+  auto r = inspect_shm_region(name);
+  if (!r) return std::fprintf(stderr, "unimem: %s\n", r.error().what().c_str()), 1;
+  if (!r->mapped_by.empty() && !force) {
+    std::fprintf(stderr, "unimem: %s is mapped by %zu process(es) (first: pid %d); use --force to remove it anyway\n",
+                 r->name.c_str(), r->mapped_by.size(), r->mapped_by.front());
+    return 1;
+  }
+  if (auto ok = PosixShmBackend::remove(name); !ok) return std::fprintf(stderr, "unimem: %s\n", ok.error().what().c_str()), 1;
+  std::printf("removed %s\n", r->name.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  const std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.empty() || a[0] == "-h" || a[0] == "--help" || a[0] == "help") {
+    std::fputs(kUsage, a.empty() ? stderr : stdout);
+    return a.empty() ? 2 : 0;
+  }
+  if (a[0] == "info" && a.size() == 1) return info();
+  if (a[0] == "shm" && a.size() >= 2) {
+    if (a[1] == "list" && a.size() == 2) return shm_list();
+    if (a[1] == "inspect" && a.size() == 3) return shm_inspect(argv[3], false);
+    if (a[1] == "check" && a.size() == 3) return shm_inspect(argv[3], true);
+    if (a[1] == "remove" && (a.size() == 3 || (a.size() == 4 && a[3] == "--force"))) {
+      return shm_remove(argv[3], a.size() == 4);
+    }
+  }
+  std::string joined;
+  for (const auto &s : a) joined += (joined.empty() ? "" : " ") + s;
+  return usage_error("unknown command or arguments: '" + joined + "'");
+}

@@ -1,0 +1,100 @@
+#include "unimem/memory/shm_region_info.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include "unimem/memory/backend/posix_shm_backend.hpp"
+#include "unimem/thread/detail/process.hpp"
+
+namespace unimem {
+
+namespace {
+
+constexpr const char *kShmDir = "/dev/shm";
+
+struct DirCloser {
+  void operator()(DIR *d) const noexcept { closedir(d); }
+};
+using DirPtr = std::unique_ptr<DIR, DirCloser>;
+
+// Processes whose memory maps show /dev/shm/<name> (without its leading '/').
+std::vector<pid_t> processes_mapping(const std::string &bare_name) {
+  std::vector<pid_t> pids;
+  const std::string needle = std::string(kShmDir) + "/" + bare_name;
+  DirPtr proc(opendir("/proc"));
+  if (!proc) return pids;
+  while (dirent *e = readdir(proc.get())) {
+    char *end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::ifstream maps(std::string("/proc/") + e->d_name + "/maps");
+    for (std::string line; std::getline(maps, line);) {
+      // The path is the last field; "(deleted)" follows it for removed names, which no longer count.
+      const auto at = line.find(needle);
+      if (at != std::string::npos && at + needle.size() == line.size()) {
+        pids.push_back(static_cast<pid_t>(pid));
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+// Reads the header of an shm object; returns nullopt for objects that are not unimem regions.
+Result<std::optional<ShmRegionInfo>> read_info(const std::string &bare_name) {
+  const std::string path = std::string(kShmDir) + "/" + bare_name;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return Error::from_errno(err == ENOENT ? Errc::not_found : err == EACCES ? Errc::permission_denied : Errc::io_error,
+                             "open('" + path + "')", err);
+  }
+  ShmRegionInfo info;
+  info.name = "/" + bare_name;
+  struct stat st {};
+  const bool sized = fstat(fd, &st) == 0;
+  info.file_bytes = sized ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const ssize_t got = pread(fd, &info.header, sizeof info.header, 0);
+  close(fd);
+  if (got != static_cast<ssize_t>(sizeof info.header) || info.header.magic != RegionHeader::kMagic) {
+    return std::optional<ShmRegionInfo>{};
+  }
+  if (auto ok = validate_region_header(info.header, info.file_bytes, "region '" + info.name + "'"); !ok) {
+    info.problem = ok.error();
+  }
+  info.creator_alive = detail::process_alive(info.header.creator_pid);
+  info.mapped_by = processes_mapping(bare_name);
+  return std::optional<ShmRegionInfo>{std::move(info)};
+}
+
+}  // namespace
+
+Result<std::vector<ShmRegionInfo>> list_shm_regions() {
+  DirPtr dir(opendir(kShmDir));
+  if (!dir) return Error::from_errno(Errc::io_error, std::string("opendir('") + kShmDir + "')", errno);
+  std::vector<ShmRegionInfo> out;
+  while (dirent *e = readdir(dir.get())) {
+    if (e->d_name[0] == '.') continue;
+    auto info = read_info(e->d_name);
+    if (info && *info) out.push_back(std::move(**info));  // unreadable or foreign objects are not ours to list
+  }
+  return out;
+}
+
+Result<ShmRegionInfo> inspect_shm_region(std::string_view name) {
+  auto n = PosixShmBackend::normalize_name(name);
+  if (!n) return n.error();
+  auto info = read_info(n->substr(1));
+  if (!info) return info.error();
+  if (!*info) return Error(Errc::corrupt, "'" + *n + "' is not a unimem region (no unimem header)");
+  return std::move(**info);
+}
+
+}  // namespace unimem

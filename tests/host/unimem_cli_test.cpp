@@ -1,0 +1,46 @@
+// The `unimem` command, run as users run it.
+#include <gtest/gtest.h>
+
+#include "support/test_support.hpp"
+#include "unimem/memory/backend/posix_shm_backend.hpp"
+
+using namespace unimem;
+
+namespace {
+test::ChildResult unimem_cmd(const std::vector<std::string> &args) { return test::run(UNIMEM_TOOL_PATH, args); }
+}  // namespace
+
+TEST(UnimemCli, InfoDescribesTheMachine) {
+  auto r = unimem_cmd({"info"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("isa:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("posix_shm   compiled in, works here: yes"), std::string::npos) << r.out;
+}
+
+TEST(UnimemCli, BadArgumentsAreUsageErrors) {
+  EXPECT_EQ(unimem_cmd({}).exit_code, 2);
+  EXPECT_EQ(unimem_cmd({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(unimem_cmd({"shm", "remove"}).exit_code, 2);
+  EXPECT_EQ(unimem_cmd({"shm", "remove", "x", "--forse"}).exit_code, 2);
+  EXPECT_EQ(unimem_cmd({"--help"}).exit_code, 0);
+}
+
+TEST(UnimemCli, ListInspectCheckRemove) {
+  const std::string name = test::unique_name("cli");
+  test::ShmNameGuard guard(name);
+  auto b = PosixShmBackend::create(name, 4096);
+  ASSERT_TRUE(b);
+  auto list = unimem_cmd({"shm", "list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find("/" + name), std::string::npos) << list.out;
+  auto inspect = unimem_cmd({"shm", "inspect", name});
+  EXPECT_EQ(inspect.exit_code, 0);
+  EXPECT_NE(inspect.out.find("header:        valid"), std::string::npos) << inspect.out;
+  EXPECT_EQ(unimem_cmd({"shm", "check", name}).exit_code, 0);
+  // This process maps it: remove refuses without --force, and the region stays.
+  EXPECT_EQ(unimem_cmd({"shm", "remove", name}).exit_code, 1);
+  EXPECT_TRUE(test::shm_exists(name));
+  EXPECT_EQ(unimem_cmd({"shm", "remove", name, "--force"}).exit_code, 0);
+  EXPECT_FALSE(test::shm_exists(name));
+  EXPECT_EQ(unimem_cmd({"shm", "inspect", name}).exit_code, 1);
+}
