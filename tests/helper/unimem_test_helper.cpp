@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 
+#include "block_stamp.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/memory/memory_manager.hpp"
 #include "unimem/thread/atomic.hpp"
@@ -112,6 +115,41 @@ int attach_expect(const char *name, const char *code) {
   return std::string(errc_name(b.code())) == code ? 0 : 1;
 }
 
+// tla-stress NAME ALLOC BOARD ITERS SEED: attaches the ThreadLocalAllocator in region NAME and, ITERS
+// times, allocates a stamped block, swaps it into a random entry of the board (1024 block offsets at
+// offset BOARD), and checks and frees the block it displaced (often another process's).
+int tla_stress(const char *name, std::uint32_t alloc_id, std::uint64_t board_off, long iters, std::uint64_t seed) {
+  auto b = attach_or_die(name);
+  auto a = ThreadLocalAllocator::attach(*b, AllocatorId{alloc_id});
+  if (!a) return fail(a.error().what());
+  auto *board = reinterpret_cast<Atomic<std::uint64_t> *>(b->base() + board_off);
+  std::mt19937_64 rng(seed);
+  for (long i = 0; i < iters; ++i) {
+    const std::uint64_t size = test::kStampHeader + (rng() % 8 == 0 ? rng() % 300000 : rng() % 2000);
+    const OffsetPtr<void> p = (*a)->allocate_offset({}, size);
+    if (p.is_null()) return fail("out of memory");
+    test::stamp_block(b->base() + p.offset(), size, rng());
+    const std::uint64_t old = board[rng() % 1024].exchange(p.offset(), std::memory_order_acq_rel);
+    if (old != 0) {
+      char *q = b->base() + old;
+      if (!test::check_block(q, test::stamped_size(q))) return fail("damaged block at offset " + std::to_string(old));
+      if ((*a)->free_offset({}, OffsetPtr<void>(old)) != Errc::ok) return fail("free refused a live block");
+    }
+  }
+  return 0;
+}
+
+// heap-lock-die NAME: takes the page-run lock of the allocator in region NAME and dies holding it.
+int heap_lock_die(const char *name) {
+  auto b = attach_or_die(name);
+  auto v = detail::HeapView::at(b->base(), RegionHeader::kHeaderBytes);
+  v.h->lock.lock();
+  std::printf("LOCKED\n");
+  std::fflush(stdout);
+  raise(SIGKILL);
+  return 3;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -122,6 +160,12 @@ int main(int argc, char **argv) {
   if (cmd == "mutex-die" && argc == 3) return mutex_die(argv[2]);
   if (cmd == "resolve" && argc == 4) return resolve(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
   if (cmd == "attach-expect" && argc == 4) return attach_expect(argv[2], argv[3]);
+  if (cmd == "tla-stress" && argc == 7) {
+    return tla_stress(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)),
+                      std::strtoull(argv[4], nullptr, 10), std::strtol(argv[5], nullptr, 10),
+                      std::strtoull(argv[6], nullptr, 10));
+  }
+  if (cmd == "heap-lock-die" && argc == 3) return heap_lock_die(argv[2]);
   std::fprintf(stderr, "unimem_test_helper: unknown command '%s'\n", cmd.c_str());
   return 64;
 }

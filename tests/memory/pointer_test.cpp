@@ -67,7 +67,7 @@ TEST(AtomicShmPtr, PacksIdAndOffsetAndRefusesWhatDoesNotFit) {
 
 TEST(PointerTable, ResolvesRegisteredIdsOnly) {
   alignas(64) static char region[128];
-  std::uint64_t bases[3] = {0, reinterpret_cast<std::uint64_t>(region), 0};
+  std::uint64_t bases[3] = {PointerTable::kNoBase, reinterpret_cast<std::uint64_t>(region), PointerTable::kNoBase};
   PointerTable t{bases, 3};
   const ShmPtr<char> p{AllocatorId{1}, 0, OffsetPtr<char>(10)};
   EXPECT_EQ(t.resolve(p), region + 10);

@@ -3,12 +3,16 @@
 #include <cstdlib>
 #include <string>
 
+#include "unimem/core/align.hpp"
+
 namespace unimem {
 
 Result<std::unique_ptr<MallocBackend>> MallocBackend::create(std::size_t data_bytes) {
   auto total = region_bytes_for(data_bytes, RegionHeader::kHeaderBytes);
   if (!total) return total.error();
-  void *p = std::aligned_alloc(RegionHeader::kHeaderBytes, *total);
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  const std::size_t alloc_bytes = align_up(*total, RegionHeader::kBaseAlignment);
+  void *p = std::aligned_alloc(RegionHeader::kBaseAlignment, alloc_bytes);
   if (!p) return Error(Errc::out_of_memory, "malloc backend: aligned_alloc(" + std::to_string(*total) + ") failed");
   std::unique_ptr<MallocBackend> b(new MallocBackend);
   write_region_header(p, BackendKind::malloc, *total, {});

@@ -15,9 +15,14 @@ MemoryManager::MemoryManager(Limits limits)
     : limits_(limits),
       backends_(limits.max_backends),
       allocators_(limits.max_allocators),
-      host_bases_(new std::uint64_t[limits.max_allocators]()) {}
+      host_bases_(new std::uint64_t[limits.max_allocators]) {
+  for (std::uint32_t a = 0; a < limits.max_allocators; ++a) host_bases_[a] = PointerTable::kNoBase;
+}
 
-MemoryManager::~MemoryManager() = default;
+MemoryManager::~MemoryManager() {
+  allocators_.clear();  // handles may touch their regions, so they go before the backends
+  backends_.clear();
+}
 
 MemoryManager &MemoryManager::global() {
   static MemoryManager instance;
@@ -36,6 +41,18 @@ Result<void> MemoryManager::check_backend_id_free(BackendId id) const {
   std::lock_guard lock(mu_);
   if (backends_[id.value].backend) {
     return Error(Errc::already_exists, "backend id " + id_str(id.value) + " is already registered");
+  }
+  return success();
+}
+
+Result<void> MemoryManager::check_allocator_id_free(AllocatorId id) const {
+  if (id.value >= limits_.max_allocators) {
+    return Error(Errc::capacity_exceeded, "allocator id " + id_str(id.value) + " is outside this manager's table (max " +
+                                              id_str(limits_.max_allocators) + " allocators)");
+  }
+  std::lock_guard lock(mu_);
+  if (allocators_[id.value].registered) {
+    return Error(Errc::already_exists, "allocator id " + id_str(id.value) + " is already registered");
   }
   return success();
 }
@@ -64,9 +81,9 @@ Result<void> MemoryManager::remove_backend(BackendId id, bool destroy) {
       return Error(Errc::not_found, "backend id " + id_str(id.value) + " is not registered");
     }
     for (std::uint32_t a = 0; a < limits_.max_allocators; ++a) {
-      if (allocators_[a].backend == id) {
-        allocators_[a] = AllocatorSlot{};
-        set_base(AllocatorId{a}, 0);
+      if (allocators_[a].registered && allocators_[a].backend == id) {
+        set_base(AllocatorId{a}, PointerTable::kNoBase);
+        allocators_[a] = AllocatorSlot{};  // destroys the handle while the region is still mapped
       }
     }
     victim = std::move(backends_[id.value].backend);
@@ -77,67 +94,95 @@ Result<void> MemoryManager::remove_backend(BackendId id, bool destroy) {
 Result<void> MemoryManager::detach_backend(BackendId id) { return remove_backend(id, false); }
 Result<void> MemoryManager::destroy_backend(BackendId id) { return remove_backend(id, true); }
 
-Result<void> MemoryManager::register_allocator(AllocatorId id, BackendId backend, void *instance) {
-  if (id.value >= limits_.max_allocators) {
-    return Error(Errc::capacity_exceeded, "allocator id " + id_str(id.value) + " is outside this manager's table (max " +
-                                              id_str(limits_.max_allocators) + " allocators)");
+Result<void> MemoryManager::register_locked(AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle,
+                                            std::uint64_t base, std::uint64_t extent) {
+  if (allocators_[id.value].registered) {
+    return Error(Errc::already_exists, "allocator id " + id_str(id.value) + " is already registered");
   }
+  allocators_[id.value] = AllocatorSlot{true, backend, std::move(handle), base, extent};
+  set_base(id, base);
+  return success();
+}
+
+Result<void> MemoryManager::register_allocator(AllocatorId id, BackendId backend) {
+  if (auto ok = check_allocator_id_free(id); !ok) return ok;
   std::lock_guard lock(mu_);
   if (backend.value >= limits_.max_backends || !backends_[backend.value].backend) {
     return Error(Errc::not_found, "allocator " + id_str(id.value) + ": backend id " + id_str(backend.value) +
                                       " is not registered");
   }
-  if (!allocators_[id.value].backend.is_null()) {
-    return Error(Errc::already_exists, "allocator id " + id_str(id.value) + " is already registered");
+  const MemoryBackend &b = *backends_[backend.value].backend;
+  // A device-only region has no host base: its pointers resolve only in kernels.
+  const std::uint64_t base = b.base() ? reinterpret_cast<std::uint64_t>(b.base()) : PointerTable::kNoBase;
+  return register_locked(id, backend, nullptr, base, b.region_size());
+}
+
+Result<AllocatorHandle *> MemoryManager::adopt_allocator(BackendId backend, std::unique_ptr<AllocatorHandle> handle) {
+  if (!handle) return Error(Errc::invalid_argument, "adopt_allocator: handle is null");
+  const AllocatorId id = handle->id();
+  if (auto ok = check_allocator_id_free(id); !ok) return ok.error();
+  std::lock_guard lock(mu_);
+  if (!backend.is_null() && (backend.value >= limits_.max_backends || !backends_[backend.value].backend)) {
+    return Error(Errc::not_found, "allocator " + id_str(id.value) + ": backend id " + id_str(backend.value) +
+                                      " is not registered");
   }
-  allocators_[id.value] = AllocatorSlot{backend, instance};
-  set_base(id, reinterpret_cast<std::uint64_t>(backends_[backend.value].backend->base()));
-  return success();
+  AllocatorHandle *raw = handle.get();
+  const auto base = reinterpret_cast<std::uint64_t>(raw->base());
+  if (auto ok = register_locked(id, backend, std::move(handle), base, raw->extent()); !ok) return ok.error();
+  return raw;
 }
 
 Result<void> MemoryManager::unregister_allocator(AllocatorId id) {
   std::lock_guard lock(mu_);
-  if (id.value >= limits_.max_allocators || allocators_[id.value].backend.is_null()) {
+  if (id.value >= limits_.max_allocators || !allocators_[id.value].registered) {
     return Error(Errc::not_found, "allocator id " + id_str(id.value) + " is not registered");
   }
+  set_base(id, PointerTable::kNoBase);
   allocators_[id.value] = AllocatorSlot{};
-  set_base(id, 0);
   return success();
 }
 
-void *MemoryManager::allocator(AllocatorId id) const {
+AllocatorHandle *MemoryManager::allocator_handle(AllocatorId id) const {
   if (id.value >= limits_.max_allocators) return nullptr;
   std::lock_guard lock(mu_);
-  return allocators_[id.value].instance;
+  return allocators_[id.value].handle.get();
 }
 
 MemoryBackend *MemoryManager::allocator_backend(AllocatorId id) const {
   if (id.value >= limits_.max_allocators) return nullptr;
   std::lock_guard lock(mu_);
-  const BackendId b = allocators_[id.value].backend;
-  return b.is_null() ? nullptr : backends_[b.value].backend.get();
+  const AllocatorSlot &a = allocators_[id.value];
+  return a.registered && !a.backend.is_null() ? backends_[a.backend.value].backend.get() : nullptr;
 }
 
 Result<std::uint64_t> MemoryManager::offset_in(AllocatorId id, const void *p) const {
-  MemoryBackend *b = allocator_backend(id);
-  if (!b) return Error(Errc::not_found, "allocator id " + id_str(id.value) + " is not registered");
+  std::uint64_t base = 0, extent = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (id.value >= limits_.max_allocators || !allocators_[id.value].registered) {
+      return Error(Errc::not_found, "allocator id " + id_str(id.value) + " is not registered");
+    }
+    base = allocators_[id.value].base;
+    extent = allocators_[id.value].extent;
+  }
   if (!p) return OffsetPtr<void>::kNull;
-  auto *c = static_cast<const char *>(p);
-  if (!b->view().contains(c, b->base())) {
+  const auto a = reinterpret_cast<std::uint64_t>(p);
+  if (base == PointerTable::kNoBase || a < base || a - base >= extent) {
     char addr[32];
     std::snprintf(addr, sizeof addr, "%p", p);
     return Error(Errc::invalid_argument,
                  std::string("address ") + addr + " is outside the region of allocator " + id_str(id.value));
   }
-  return static_cast<std::uint64_t>(c - b->base());
+  return a - base;
 }
 
 std::vector<std::uint64_t> MemoryManager::device_bases() const {
   std::lock_guard lock(mu_);
-  std::vector<std::uint64_t> out(limits_.max_allocators, 0);
+  std::vector<std::uint64_t> out(limits_.max_allocators, PointerTable::kNoBase);
   for (std::uint32_t a = 0; a < limits_.max_allocators; ++a) {
-    const BackendId b = allocators_[a].backend;
-    if (!b.is_null()) out[a] = reinterpret_cast<std::uint64_t>(backends_[b.value].backend->device_base());
+    const AllocatorSlot &slot = allocators_[a];
+    if (!slot.registered || slot.backend.is_null()) continue;
+    if (char *d = backends_[slot.backend.value].backend->device_base()) out[a] = reinterpret_cast<std::uint64_t>(d);
   }
   return out;
 }

@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <string>
 
+#include "aligned_map.hpp"
+
 namespace unimem {
 
 Result<std::unique_ptr<PosixMmapBackend>> PosixMmapBackend::create(std::size_t data_bytes) {
   auto total = region_bytes_for(data_bytes, static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)));
   if (!total) return total.error();
-  void *p = mmap(nullptr, *total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *p = detail::map_aligned(*total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
   if (p == MAP_FAILED) {
     return Error::from_errno(Errc::out_of_memory, "posix mmap backend: mmap(" + std::to_string(*total) + ")", errno);
   }

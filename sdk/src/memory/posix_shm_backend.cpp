@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "aligned_map.hpp"
 #include "unimem/thread/this_thread.hpp"
 
 namespace unimem {
@@ -90,7 +91,7 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
       return fail(os_error("posix_fallocate('" + *n + "')", err));
     }
   }
-  void *p = mmap(nullptr, *total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
+  void *p = detail::map_aligned(*total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd);
   if (p == MAP_FAILED) return fail(os_error("mmap('" + *n + "')", errno));
   write_region_header(p, kind, *total, *n);
   header_ = *static_cast<RegionHeader *>(p);
@@ -128,7 +129,7 @@ Result<void> PosixShmBackend::attach_region(std::string_view name) {
     return Error(Errc::invalid_argument, what + " has backend kind " + std::string(backend_kind_name(h.backend_kind())) +
                                              ", not a shared memory kind");
   }
-  void *p = mmap(nullptr, h.region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
+  void *p = detail::map_aligned(h.region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd);
   if (p == MAP_FAILED) return os_error("mmap('" + *n + "')", errno);
   header_ = h;
   view_ = RegionView{static_cast<char *>(p), nullptr, h.region_bytes};

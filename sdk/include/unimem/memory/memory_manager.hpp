@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "unimem/core/error.hpp"
+#include "unimem/memory/allocator/allocator_handle.hpp"
 #include "unimem/memory/allocator_id.hpp"
 #include "unimem/memory/backend/memory_backend.hpp"
 #include "unimem/memory/full_ptr.hpp"
@@ -34,6 +35,7 @@ class MemoryManager {
 
   MemoryManager() : MemoryManager(Limits{}) {}
   explicit MemoryManager(Limits limits);
+  /// Destroys allocator handles first, then detaches backends (names are kept).
   ~MemoryManager();
   MemoryManager(const MemoryManager &) = delete;
   MemoryManager &operator=(const MemoryManager &) = delete;
@@ -69,12 +71,31 @@ class MemoryManager {
 
   // ---- allocators ----
 
-  /// @brief Registers allocator @p id, whose ShmPtr offsets count from the start of @p backend's
-  /// region. @p instance is the allocator object (inside the region), returned by allocator().
-  Result<void> register_allocator(AllocatorId id, BackendId backend, void *instance = nullptr);
+  /// @brief A::create(*backend, id, args...), owned by the manager and registered under @p id.
+  template <class A, class... Args>
+  Result<A *> create_allocator(AllocatorId id, BackendId backend, Args &&...args) {
+    return make_allocator<A>(id, backend, [&](MemoryBackend &b) { return A::create(b, id, std::forward<Args>(args)...); });
+  }
+  /// @brief A::attach(*backend, id): the allocator another process created in that region.
+  template <class A>
+  Result<A *> attach_allocator(AllocatorId id, BackendId backend) {
+    return make_allocator<A>(id, backend, [&](MemoryBackend &b) { return A::attach(b, id); });
+  }
+  /// @brief Takes ownership of @p handle under its id; @p backend may be null for allocators that
+  /// do not live in a region (MallocAllocator).
+  Result<AllocatorHandle *> adopt_allocator(BackendId backend, std::unique_ptr<AllocatorHandle> handle);
+
+  /// @brief Registers id -> region of @p backend for pointer resolution only, with no allocator
+  /// object (e.g. an allocator managed elsewhere, or a process that only reads).
+  Result<void> register_allocator(AllocatorId id, BackendId backend);
+  /// @brief Removes an id (destroying the allocator handle the manager owns for it, if any).
   Result<void> unregister_allocator(AllocatorId id);
-  /// @return the instance given at registration, or nullptr.
-  void *allocator(AllocatorId id) const;
+  /// @return the allocator registered under @p id if it is an A, else nullptr.
+  template <class A>
+  A *allocator(AllocatorId id) const {
+    return dynamic_cast<A *>(allocator_handle(id));
+  }
+  AllocatorHandle *allocator_handle(AllocatorId id) const;
   /// @return the backend holding allocator @p id, or nullptr.
   MemoryBackend *allocator_backend(AllocatorId id) const;
 
@@ -107,9 +128,30 @@ class MemoryManager {
     std::unique_ptr<MemoryBackend> backend;
   };
   struct AllocatorSlot {
-    BackendId backend{};
-    void *instance = nullptr;
+    bool registered = false;
+    BackendId backend{};  ///< null for allocators outside any region
+    std::unique_ptr<AllocatorHandle> handle;
+    std::uint64_t base = 0;  ///< host base (where offsets count from)
+    std::uint64_t extent = 0;
   };
+
+  template <class A, class Make>
+  Result<A *> make_allocator(AllocatorId id, BackendId backend, Make &&make) {
+    if (auto ok = check_allocator_id_free(id); !ok) return ok.error();
+    MemoryBackend *b = this->backend(backend);
+    if (!b) {
+      return Error(Errc::not_found, "allocator " + std::to_string(id.value) + ": backend id " +
+                                        std::to_string(backend.value) + " is not registered");
+    }
+    auto made = make(*b);
+    if (!made) return made.error();
+    A *raw = made->get();
+    if (auto ok = adopt_allocator(backend, std::move(*made)); !ok) return ok.error();
+    return raw;
+  }
+  Result<void> check_allocator_id_free(AllocatorId id) const;
+  Result<void> register_locked(AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle,
+                               std::uint64_t base, std::uint64_t extent);
 
   template <class B, class Make>
   Result<B *> adopt(BackendId id, Make &&make) {

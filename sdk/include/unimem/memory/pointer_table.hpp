@@ -14,19 +14,24 @@
 namespace unimem {
 
 struct PointerTable {
-  const std::uint64_t *bases = nullptr;  ///< bases[id] = region start, 0 when id is not registered
+  /// An id with no base here (not registered, or not visible on this side). 0 is a valid base: the
+  /// MallocAllocator's offsets are addresses.
+  static constexpr std::uint64_t kNoBase = ~std::uint64_t{0};
+
+  const std::uint64_t *bases = nullptr;  ///< bases[id] = region start, or kNoBase
   std::uint32_t capacity = 0;
 
-  UNIMEM_HOST_DEVICE char *base(AllocatorId id) const noexcept {
-    if (id.value >= capacity) return nullptr;
+  /// @return the base of allocator @p id, or kNoBase.
+  UNIMEM_HOST_DEVICE std::uint64_t base(AllocatorId id) const noexcept {
+    if (id.value >= capacity) return kNoBase;
     // Acquire pairs with the manager's release store at registration (host table).
-    return reinterpret_cast<char *>(detail::atomic_load<thread_scope::system>(bases + id.value, std::memory_order_acquire));
+    return detail::atomic_load<thread_scope::system>(bases + id.value, std::memory_order_acquire);
   }
-  /// @return the address of @p p here, or nullptr when p is null or its allocator is not in the table.
+  /// @return the address of @p p here, or nullptr when p is null or its allocator has no base here.
   template <class T>
   UNIMEM_HOST_DEVICE T *resolve(const ShmPtr<T> &p) const noexcept {
-    char *b = base(p.alloc);
-    return (b && !p.is_null()) ? p.off.get_unchecked(b) : nullptr;
+    const std::uint64_t b = base(p.alloc);
+    return (b != kNoBase && !p.is_null()) ? reinterpret_cast<T *>(b + p.off.offset()) : nullptr;
   }
 };
 

@@ -38,6 +38,9 @@ struct RegionHeader {
   static constexpr std::uint32_t kVersion = 1;
   static constexpr std::size_t kHeaderBytes = 4096;
   static constexpr std::size_t kMaxName = 255;
+  /// Backends map regions at addresses aligned to this (except ArrayBackend, which uses the
+  /// caller's memory), so offsets aligned up to it are aligned addresses in every process.
+  static constexpr std::size_t kBaseAlignment = std::size_t{2} << 20;
   /// Regions are limited to 2^47 bytes, the x86-64 / AArch64 user address space.
   static constexpr std::uint64_t kMaxRegionBytes = std::uint64_t{1} << 47;
 

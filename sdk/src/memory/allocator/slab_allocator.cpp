@@ -1,0 +1,379 @@
+#include "unimem/memory/allocator/slab_allocator.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "unimem/core/align.hpp"
+#include "unimem/memory/allocator/scalable_page_allocator.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
+#include "unimem/thread/detail/process.hpp"
+
+namespace unimem {
+
+using detail::CacheSlot;
+using detail::HeapHeader;
+using detail::HeapKind;
+using detail::PageDesc;
+
+namespace {
+
+constexpr std::uint64_t kHeapHeaderOffset = RegionHeader::kHeaderBytes;
+
+// ---- Thread bindings (process-local) ----
+//
+// A host thread binds one slot per allocator on first use and releases it at thread exit. Handles
+// register here while alive, so a thread that exits after a handle died does not touch its region.
+// `epoch` changes whenever a handle dies and in a forked child, which invalidates every thread's
+// one-entry cache (a child must never use its parent's slots: their owner is the parent's pid).
+
+std::mutex g_mu;
+std::unordered_set<const SlabAllocator *> g_live;
+std::atomic<std::uint64_t> g_epoch{1};
+std::atomic<std::uint64_t> g_generation{1};
+
+void bump_epoch() noexcept { g_epoch.fetch_add(1, std::memory_order_relaxed); }
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, bump_epoch);
+
+struct LastBinding {
+  const SlabAllocator *alloc = nullptr;
+  std::uint64_t epoch = 0;
+  std::uint32_t slot = 0;
+};
+thread_local LastBinding t_last;
+
+}  // namespace
+
+struct SlabBinding {
+  const SlabAllocator *alloc;
+  std::uint64_t generation;
+  std::uint32_t pid;
+  std::uint32_t slot;
+};
+
+struct SlabThreadBindings {
+  std::vector<SlabBinding> list;
+  ~SlabThreadBindings() {
+    std::lock_guard lock(g_mu);
+    for (const auto &b : list) {
+      if (b.pid == detail::current_pid() && g_live.count(b.alloc) && b.alloc->generation_ == b.generation) {
+        const_cast<SlabAllocator *>(b.alloc)->release_bound_slot(b.slot);
+      }
+    }
+  }
+};
+
+namespace {
+thread_local SlabThreadBindings t_bindings;
+}  // namespace
+
+// ---- layout ----
+
+namespace {
+
+struct Layout {
+  std::uint64_t desc_offset, slot_offset, bitmap_offset, heap_offset;
+  std::uint32_t npages;
+};
+
+// npages and the metadata size depend on each other: shrink npages until everything fits.
+bool plan_layout(std::uint64_t region_bytes, std::uint32_t slots, bool bitmap, Layout &out) {
+  constexpr std::uint64_t P = size_classes::kPageSize;
+  std::uint64_t npages = region_bytes / P;
+  for (;;) {
+    Layout l{};
+    l.desc_offset = align_up(kHeapHeaderOffset + sizeof(HeapHeader), 64);
+    l.slot_offset = align_up(l.desc_offset + npages * sizeof(PageDesc), 64);
+    const std::uint64_t slots_end = l.slot_offset + std::uint64_t{slots} * sizeof(CacheSlot);
+    l.bitmap_offset = bitmap ? align_up(slots_end, 64) : 0;
+    const std::uint64_t bitmap_bytes = bitmap ? align_up(npages * (P / 16), 512) / 8 : 0;
+    l.heap_offset = align_up((bitmap ? l.bitmap_offset + bitmap_bytes : slots_end), P);
+    if (l.heap_offset + npages * P <= region_bytes) {
+      if (npages == 0 || npages > ~std::uint32_t{0} - 1) return false;
+      l.npages = static_cast<std::uint32_t>(npages);
+      out = l;
+      return true;
+    }
+    if (npages == 0) return false;
+    npages = l.heap_offset < region_bytes ? std::min(npages - 1, (region_bytes - l.heap_offset) / P) : npages - 1;
+  }
+}
+
+std::string heap_name(HeapKind k) {
+  return k == HeapKind::thread_local_allocator ? "ThreadLocalAllocator" : "ScalablePageAllocator";
+}
+
+}  // namespace
+
+Result<void> SlabAllocator::format(MemoryBackend &backend, AllocatorId id, HeapKind kind,
+                                   const SlabAllocatorOptions &options) {
+  char *base = backend.base();
+  if (!base) return Error(Errc::invalid_argument, heap_name(kind) + " needs host-accessible memory (a device-only backend was given)");
+  if (options.shared_slots == 0) return Error(Errc::invalid_argument, heap_name(kind) + ": shared_slots must be at least 1");
+  const std::uint32_t slots = options.host_slots + options.shared_slots;
+  Layout l{};
+  if (!plan_layout(backend.region_size(), slots, options.checks == CheckLevel::full, l)) {
+    return Error(Errc::invalid_argument, heap_name(kind) + ": region of " + std::to_string(backend.region_size()) +
+                                             " bytes is too small for the heap metadata and one 64 KiB page");
+  }
+  std::memset(base + kHeapHeaderOffset, 0, l.heap_offset - kHeapHeaderOffset);
+  auto *h = new (base + kHeapHeaderOffset) HeapHeader{};
+  h->layout_version = detail::kHeapLayoutVersion;
+  h->kind = static_cast<std::uint32_t>(kind);
+  h->allocator_id = id.value;
+  h->checks = static_cast<std::uint32_t>(options.checks);
+  h->npages = l.npages;
+  h->host_slots = options.host_slots;
+  h->shared_slots = options.shared_slots;
+  h->desc_offset = l.desc_offset;
+  h->slot_offset = l.slot_offset;
+  h->bitmap_offset = l.bitmap_offset;
+  h->heap_offset = l.heap_offset;
+  reinterpret_cast<Atomic<std::uint64_t> *>(&h->magic)->store(detail::kHeapMagic, std::memory_order_release);
+  return success();
+}
+
+Result<void> SlabAllocator::validate(const MemoryBackend &backend, AllocatorId id, HeapKind kind) {
+  const char *base = backend.base();
+  if (!base) return Error(Errc::invalid_argument, heap_name(kind) + " needs host-accessible memory");
+  if (backend.region_size() < kHeapHeaderOffset + sizeof(HeapHeader)) {
+    return Error(Errc::corrupt, "region is too small to hold an allocator");
+  }
+  const auto *h = reinterpret_cast<const HeapHeader *>(base + kHeapHeaderOffset);
+  const std::uint64_t magic = reinterpret_cast<const Atomic<std::uint64_t> *>(&h->magic)->load(std::memory_order_acquire);
+  if (magic != detail::kHeapMagic) return Error(Errc::not_found, "region holds no unimem allocator");
+  if (h->layout_version != detail::kHeapLayoutVersion) {
+    return Error(Errc::version_mismatch, "allocator layout version " + std::to_string(h->layout_version) +
+                                             ", this build reads " + std::to_string(detail::kHeapLayoutVersion));
+  }
+  if (h->kind != static_cast<std::uint32_t>(kind)) {
+    return Error(Errc::invalid_argument, "region holds a " + heap_name(static_cast<HeapKind>(h->kind)) + ", not a " +
+                                             heap_name(kind));
+  }
+  if (h->allocator_id != id.value) {
+    return Error(Errc::invalid_argument, "region holds allocator " + std::to_string(h->allocator_id) + ", not " +
+                                             std::to_string(id.value));
+  }
+  const std::uint64_t end = h->heap_offset + (std::uint64_t{h->npages} << size_classes::kPageShift);
+  if (h->shared_slots == 0 || h->heap_offset % size_classes::kPageSize != 0 || end > backend.region_size() ||
+      h->slot_offset + std::uint64_t{h->host_slots + h->shared_slots} * sizeof(CacheSlot) > h->heap_offset ||
+      h->desc_offset + std::uint64_t{h->npages} * sizeof(PageDesc) > h->slot_offset) {
+    return Error(Errc::corrupt, "allocator header describes a layout that does not fit its region");
+  }
+  return success();
+}
+
+SlabAllocator::SlabAllocator(MemoryBackend &backend, AllocatorId id, bool bind_threads)
+    : AllocatorHandle(id, backend.base(), backend.region_size()),
+      heap_{detail::HeapView::at(backend.base(), kHeapHeaderOffset)},
+      backend_(backend),
+      bind_threads_(bind_threads),
+      generation_(g_generation.fetch_add(1, std::memory_order_relaxed)) {
+  std::lock_guard lock(g_mu);
+  g_live.insert(this);
+}
+
+SlabAllocator::~SlabAllocator() {
+  {
+    std::lock_guard lock(g_mu);
+    g_live.erase(this);
+  }
+  bump_epoch();
+  // No thread of this process may use the allocator any more: release every cache it bound.
+  const std::uint32_t me = detail::current_pid();
+  for (std::uint32_t s = 0; s < heap_.v.h->host_slots; ++s) {
+    if (heap_.v.slots[s].owner.owner() == me) release_bound_slot(s);
+  }
+}
+
+Result<SlabAllocatorRef> SlabAllocator::device_ref() const {
+  if (!backend_.device_base()) {
+    return Error(Errc::invalid_argument, "allocator " + std::to_string(id().value) + ": its backend (" +
+                                             std::string(backend_kind_name(backend_.kind())) + ") is not visible to kernels");
+  }
+  return SlabAllocatorRef(detail::SlabHeap{detail::HeapView::at(backend_.device_base(), kHeapHeaderOffset)}, id());
+}
+
+// ---- slots ----
+
+std::uint32_t SlabAllocator::bound_slot() {
+  const std::uint64_t epoch = g_epoch.load(std::memory_order_relaxed);
+  if (t_last.alloc == this && t_last.epoch == epoch) return t_last.slot;
+  const std::uint32_t me = detail::current_pid();
+  std::uint32_t slot = kNoSlot;
+  for (const auto &b : t_bindings.list) {
+    if (b.alloc == this && b.generation == generation_ && b.pid == me) slot = b.slot;
+  }
+  if (slot == kNoSlot) {
+    for (int attempt = 0; attempt < 2 && slot == kNoSlot; ++attempt) {
+      for (std::uint32_t s = 0; s < heap_.v.h->host_slots; ++s) {
+        if (heap_.v.slots[s].owner.try_lock()) {
+          slot = s;
+          break;
+        }
+      }
+      if (slot == kNoSlot && (attempt > 0 || reclaim_dead_processes() == 0)) break;
+    }
+    if (slot == kNoSlot) return kNoSlot;  // every cache is bound: share one by thread id
+    std::erase_if(t_bindings.list, [&](const SlabBinding &b) { return b.alloc == this; });
+    t_bindings.list.push_back(SlabBinding{this, generation_, me, slot});
+  }
+  t_last = LastBinding{this, epoch, slot};
+  return slot;
+}
+
+void SlabAllocator::release_bound_slot(std::uint32_t slot) {
+  heap_.release_slot(slot);
+  heap_.v.slots[slot].owner.unlock();
+}
+
+template <class F>
+auto SlabAllocator::with_slot(const MemContext &ctx, F &&f) {
+  if (bind_threads_ && ctx.tid.is_null()) {
+    if (const std::uint32_t s = bound_slot(); s != kNoSlot) return f(s);
+  }
+  const std::uint64_t tid = ctx.tid.is_null() ? this_thread::id().value : ctx.tid.value;
+  const std::uint32_t s = heap_.v.h->host_slots + static_cast<std::uint32_t>(tid % heap_.v.h->shared_slots);
+  heap_.v.slots[s].owner.lock();
+  auto r = f(s);
+  heap_.v.slots[s].owner.unlock();
+  return r;
+}
+
+std::uint32_t SlabAllocator::reclaim_dead_processes() {
+  std::uint32_t reclaimed = 0;
+  const std::uint32_t total = heap_.v.h->host_slots + heap_.v.h->shared_slots;
+  for (std::uint32_t s = 0; s < total; ++s) {
+    Mutex &m = heap_.v.slots[s].owner;
+    const std::uint32_t tag = m.owner();
+    if (tag == 0 || (tag & Mutex::kDeviceOwnerBit) || detail::process_alive(tag)) continue;
+    if (m.lock() != LockState::recovered) {  // someone alive took it between our look and our lock
+      m.unlock();
+      continue;
+    }
+    if (s < heap_.v.h->host_slots) heap_.release_slot(s);  // shared slots keep their spans for the next caller
+    m.unlock();
+    ++reclaimed;
+  }
+  return reclaimed;
+}
+
+void SlabAllocator::create_tls(MemContext &) {
+  if (bind_threads_) (void)bound_slot();
+}
+
+void SlabAllocator::free_tls(const MemContext &) {
+  if (!bind_threads_) return;
+  const std::uint32_t me = detail::current_pid();
+  auto it = std::find_if(t_bindings.list.begin(), t_bindings.list.end(), [&](const SlabBinding &b) {
+    return b.alloc == this && b.generation == generation_ && b.pid == me;
+  });
+  if (it == t_bindings.list.end()) return;
+  release_bound_slot(it->slot);
+  t_bindings.list.erase(it);
+  t_last = LastBinding{};
+}
+
+// ---- blocks ----
+
+OffsetPtr<void> SlabAllocator::allocate_offset(const MemContext &ctx, std::size_t bytes) {
+  return aligned_allocate_offset(ctx, bytes, 16);
+}
+
+OffsetPtr<void> SlabAllocator::aligned_allocate_offset(const MemContext &ctx, std::size_t bytes, std::size_t alignment) {
+  if (alignment == 0 || !is_pow2(alignment) || alignment > kMaxAlignment) return {};
+  const std::uint64_t off = with_slot(ctx, [&](std::uint32_t s) { return heap_.allocate(s, bytes, alignment); });
+  return off == detail::kNullLink ? OffsetPtr<void>() : OffsetPtr<void>(off);
+}
+
+OffsetPtr<void> SlabAllocator::reallocate_offset(const MemContext &ctx, OffsetPtr<void> p, std::size_t bytes) {
+  if (p.is_null()) return allocate_offset(ctx, bytes);
+  detail::FreeStatus st = detail::FreeStatus::ok;
+  const std::uint64_t off = with_slot(ctx, [&](std::uint32_t s) { return heap_.reallocate(s, p.offset(), bytes, st); });
+  if (UNIMEM_DEBUG && st != detail::FreeStatus::ok) {
+    std::fprintf(stderr, "unimem: allocator %u: reallocate of offset %llu: not a live block\n", id().value,
+                 static_cast<unsigned long long>(p.offset()));
+  }
+  return off == detail::kNullLink ? OffsetPtr<void>() : OffsetPtr<void>(off);
+}
+
+Errc SlabAllocator::free_offset(const MemContext &ctx, OffsetPtr<void> p) {
+  if (p.is_null()) return Errc::ok;
+  const detail::FreeStatus st = with_slot(ctx, [&](std::uint32_t s) { return heap_.free(s, p.offset()); });
+  if (st == detail::FreeStatus::ok) return Errc::ok;
+  if (UNIMEM_DEBUG) {
+    std::fprintf(stderr, "unimem: allocator %u: free of offset %llu: %s\n", id().value,
+                 static_cast<unsigned long long>(p.offset()),
+                 st == detail::FreeStatus::double_free ? "double free" : "not a block of this allocator");
+  }
+  return Errc::invalid_argument;
+}
+
+std::size_t SlabAllocator::usable_size(OffsetPtr<void> p) const {
+  return p.is_null() ? 0 : heap_.usable_size(p.offset());
+}
+
+std::uint32_t SlabAllocator::lock_recoveries() const noexcept {
+  return heap_.v.h->lock_recoveries.load(std::memory_order_relaxed);
+}
+
+AllocatorStats SlabAllocator::stats() const {
+  AllocatorStats st;
+  const HeapHeader &h = *heap_.v.h;
+  const std::uint64_t flushed = h.live_bytes.load(std::memory_order_relaxed);
+  std::uint64_t live = flushed;
+  std::int64_t peak = static_cast<std::int64_t>(h.peak_live_bytes.load(std::memory_order_relaxed));
+  for (std::uint32_t s = 0; s < h.host_slots + h.shared_slots; ++s) {
+    const CacheSlot &slot = heap_.v.slots[s];
+    live += slot.pending_live.load(std::memory_order_relaxed);
+    peak = std::max(peak, static_cast<std::int64_t>(flushed + slot.pending_peak.load(std::memory_order_relaxed)));
+    for (std::uint32_t c = 0; c < size_classes::kCount; ++c) {
+      st.classes[c].allocations += slot.allocs[c].load(std::memory_order_relaxed);
+      st.classes[c].frees += slot.frees[c].load(std::memory_order_relaxed);
+    }
+  }
+  st.bytes_in_use = static_cast<std::int64_t>(live) < 0 ? 0 : live;
+  st.peak_bytes_in_use = std::max(static_cast<std::uint64_t>(std::max<std::int64_t>(peak, 0)), st.bytes_in_use);
+  st.bytes_reserved = h.pages_in_use.load(std::memory_order_relaxed) << size_classes::kPageShift;
+  st.peak_bytes_reserved = h.peak_pages.load(std::memory_order_relaxed) << size_classes::kPageShift;
+  st.capacity_bytes = std::uint64_t{h.npages} << size_classes::kPageShift;
+  st.large_blocks = h.large_blocks.load(std::memory_order_relaxed);
+  return st;
+}
+
+// ---- the two allocators ----
+
+Result<std::unique_ptr<ThreadLocalAllocator>> ThreadLocalAllocator::create(MemoryBackend &backend, AllocatorId id,
+                                                                           Options options) {
+  if (auto ok = format(backend, id, HeapKind::thread_local_allocator, options); !ok) return ok.error();
+  return std::unique_ptr<ThreadLocalAllocator>(new ThreadLocalAllocator(backend, id));
+}
+
+Result<std::unique_ptr<ThreadLocalAllocator>> ThreadLocalAllocator::attach(MemoryBackend &backend, AllocatorId id) {
+  if (auto ok = validate(backend, id, HeapKind::thread_local_allocator); !ok) return ok.error();
+  return std::unique_ptr<ThreadLocalAllocator>(new ThreadLocalAllocator(backend, id));
+}
+
+Result<std::unique_ptr<ScalablePageAllocator>> ScalablePageAllocator::create(MemoryBackend &backend, AllocatorId id,
+                                                                             Options options) {
+  SlabAllocatorOptions slab;
+  slab.host_slots = 0;
+  slab.shared_slots = 1;  // one cache, locked by every call: the seed's single shared table
+  slab.checks = options.checks;
+  if (auto ok = format(backend, id, HeapKind::scalable_page_allocator, slab); !ok) return ok.error();
+  return std::unique_ptr<ScalablePageAllocator>(new ScalablePageAllocator(backend, id));
+}
+
+Result<std::unique_ptr<ScalablePageAllocator>> ScalablePageAllocator::attach(MemoryBackend &backend, AllocatorId id) {
+  if (auto ok = validate(backend, id, HeapKind::scalable_page_allocator); !ok) return ok.error();
+  return std::unique_ptr<ScalablePageAllocator>(new ScalablePageAllocator(backend, id));
+}
+
+}  // namespace unimem
