@@ -6,6 +6,7 @@
 #   tsan  the CPU tests under ThreadSanitizer
 #   cuda  nvcc for sm_90: the CPU tests plus the CUDA tests (GPU tests skip, with the reason, without a GPU)
 #   hip   clang -x hip for gfx90a: the CPU tests plus the HIP tests (likewise)
+#   fuzz  the libFuzzer targets (clang 14, ASan + UBSan), each run for UNIMEM_FUZZ_SECONDS (30)
 # UNIMEM_CHECK_CONFIGS="cpu tsan" limits the run to some of them. Ends with one line
 # "check: N passed, N failed" over all configurations; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -16,6 +17,7 @@ bash scripts/install-deps.sh
 configs=(cpu asan tsan)
 if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then configs+=(cuda); fi
 if command -v hipcc >/dev/null && command -v clang++-15 >/dev/null; then configs+=(hip); fi
+if command -v clang++-14 >/dev/null; then configs+=(fuzz); fi
 if [[ -n ${UNIMEM_CHECK_CONFIGS:-} ]]; then read -r -a configs <<<"$UNIMEM_CHECK_CONFIGS"; fi
 
 jobs=$(nproc)
@@ -25,6 +27,20 @@ for c in "${configs[@]}"; do
   start=$SECONDS
   if ! cmake --preset "$c" >/dev/null || ! cmake --build --preset "$c" -j "$jobs"; then
     broken+=("$c (build)")
+    continue
+  fi
+  if [[ $c == fuzz ]]; then
+    for f in build/fuzz/tests/fuzz/*_fuzz; do
+      echo "=== fuzz: $(basename "$f") for ${UNIMEM_FUZZ_SECONDS:-30} s"
+      corpus=$(mktemp -d)
+      if "$f" -max_total_time="${UNIMEM_FUZZ_SECONDS:-30}" -rss_limit_mb=4096 -artifact_prefix="build/fuzz/" "$corpus" 2>&1 | tail -n 2; then
+        passed=$((passed + 1))
+      else
+        failed=$((failed + 1))
+        broken+=("fuzz ($(basename "$f"): crash input in build/fuzz/)")
+      fi
+      rm -rf "$corpus"
+    done
     continue
   fi
   echo "=== $c: test"

@@ -56,6 +56,23 @@ UNIMEM_GLOBAL void resolve_kernel(PointerTable table, const ShmPtr<int> *ptrs, i
   }
 }
 
+UNIMEM_GLOBAL void alloc_free_kernel(SlabAllocatorRef alloc, int rounds, Atomic<unsigned long long> *failures) {
+  const auto tid = this_thread::id().value;
+  for (int r = 0; r < rounds; ++r) {
+    const std::size_t bytes = 16 + ((tid + r) % 16) * 16;
+    const OffsetPtr<void> p = alloc.allocate_offset(MemContext{}, bytes);
+    if (p.is_null()) {
+      failures->fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    auto *words = reinterpret_cast<unsigned long long *>(alloc.base() + p.offset());
+    for (std::size_t i = 0; i < bytes / 8; ++i) words[i] = tid * 1000 + r;
+    for (std::size_t i = 0; i < bytes / 8; ++i)
+      if (words[i] != tid * 1000 + r) failures->fetch_add(1, std::memory_order_relaxed);
+    if (alloc.free_offset(MemContext{}, p) != Errc::ok) failures->fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 int blocks_for(int n, int threads) { return (n + threads - 1) / threads; }
 
 }  // namespace
@@ -93,6 +110,12 @@ Result<void> launch_thread_model(ThreadInfo *out, ThreadLocalKey key, int *value
 
 Result<void> launch_resolve(PointerTable table, const ShmPtr<int> *ptrs, int n) {
   resolve_kernel<<<blocks_for(n, 256), 256>>>(table, ptrs, n);
+  return finish();
+}
+
+Result<void> launch_alloc_free(SlabAllocatorRef alloc, int blocks, int threads, int rounds,
+                               Atomic<unsigned long long> *failures) {
+  alloc_free_kernel<<<blocks, threads>>>(alloc, rounds, failures);
   return finish();
 }
 

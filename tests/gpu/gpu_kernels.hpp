@@ -4,6 +4,7 @@
 #pragma once
 
 #include "unimem/core/error.hpp"
+#include "unimem/memory/allocator/slab_allocator_ref.hpp"
 #include "unimem/memory/pointer_table.hpp"
 #include "unimem/thread/atomic.hpp"
 #include "unimem/thread/mutex.hpp"
@@ -32,5 +33,10 @@ Result<void> wait_kernels();
 Result<void> launch_thread_model(ThreadInfo *out, ThreadLocalKey key, int *values, int blocks, int threads);
 /// *table.resolve(ptrs[i]) = 1000 + i for i < n.
 Result<void> launch_resolve(PointerTable table, const ShmPtr<int> *ptrs, int n);
+
+/// Every thread of a blocks x threads launch allocates, stamps, checks and frees `rounds` blocks of
+/// 16..256 bytes through @p alloc; *failures counts anything that went wrong.
+Result<void> launch_alloc_free(SlabAllocatorRef alloc, int blocks, int threads, int rounds,
+                               Atomic<unsigned long long> *failures);
 
 }  // namespace unimem::test

@@ -18,6 +18,7 @@
 #include "unimem/memory/backend/gpu_managed_backend.hpp"
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
 #include "unimem/memory/device_pointer_table.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/memory_manager.hpp"
 #include "unimem/thread/atomic.hpp"
 #include "unimem/thread/mutex.hpp"
@@ -219,6 +220,26 @@ TEST(GpuPointerTable, KernelsResolveShmPtrsLikeTheHost) {
   auto *dev_ptrs = reinterpret_cast<ShmPtr<int> *>((*b)->device_data());
   UNIMEM_ASSERT_OK(test::launch_resolve(table->table(), dev_ptrs, n));
   for (int i = 0; i < n; ++i) ASSERT_EQ(*mm.to_address(ptrs[i]), 1000 + i);
+}
+
+TEST(GpuAllocator, KernelThreadsAllocateAndFreeInASharedRegion) {
+  UNIMEM_REQUIRE_GPU();
+  const std::string name = test::unique_name("gpu-alloc");
+  test::ShmNameGuard guard(name);
+  auto b = ShmBackend::create(name, 256u << 20);
+  ASSERT_TRUE(b) << b.error().what();
+  auto a = ThreadLocalAllocator::create(**b, AllocatorId{1});
+  ASSERT_TRUE(a) << a.error().what();
+  auto ref = (*a)->device_ref();
+  ASSERT_TRUE(ref) << ref.error().what();
+  auto failures = (*a)->allocate<Atomic<unsigned long long>>({}, 1);
+  new (failures.ptr) Atomic<unsigned long long>(0);
+  auto *dev_failures = reinterpret_cast<Atomic<unsigned long long> *>((*b)->device_base() + failures.shm.off.offset());
+  UNIMEM_ASSERT_OK(test::launch_alloc_free(*ref, 64, 256, 20, dev_failures));
+  EXPECT_EQ(failures.ptr->load(std::memory_order_acquire), 0u);
+  EXPECT_EQ((*a)->stats().classes[size_classes::class_of(16)].live_blocks, 1u);  // the failure counter only
+  EXPECT_TRUE((*a)->free({}, failures));
+  EXPECT_EQ((*a)->stats().bytes_in_use, 0u);
 }
 
 // ---- the second process ----

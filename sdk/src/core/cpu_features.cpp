@@ -35,7 +35,7 @@ CpuFeatures detect() noexcept {
       f.clwb = (b & bit_CLWB) != 0;
     }
   }
-  if (__get_cpuid_max(0x80000000, nullptr) >= 0x80000004) {
+  if (static_cast<unsigned>(__get_cpuid_max(0x80000000, nullptr)) >= 0x80000004u) {
     char brand[49] = {};
     for (unsigned i = 0; i < 3; ++i) {
       __get_cpuid(0x80000002 + i, &a, &b, &c, &d);

@@ -135,8 +135,8 @@ TYPED_TEST(AllocatorConformance, StatsCountEveryClass) {
   for (int i = 0; i < 10; ++i) ps.push_back(a.template allocate<char>(this->ctx, 24));  // class 1 (32 B)
   for (int i = 0; i < 3; ++i) ps.push_back(a.template allocate<char>(this->ctx, 1000));
   auto s = a.stats();
-  EXPECT_EQ(s.classes[size_classes::class_of(24)].live(), 10u);
-  EXPECT_EQ(s.classes[size_classes::class_of(1000)].live(), 3u);
+  EXPECT_EQ(s.classes[size_classes::class_of(24)].live_blocks, 10u);
+  EXPECT_EQ(s.classes[size_classes::class_of(1000)].live_blocks, 3u);
   std::uint64_t expect = 0;
   for (auto &p : ps) expect += a.usable_size(OffsetPtr<void>(p.shm.off.offset()));
   EXPECT_EQ(s.bytes_in_use, expect);
@@ -145,7 +145,7 @@ TYPED_TEST(AllocatorConformance, StatsCountEveryClass) {
   for (auto &p : ps) ASSERT_TRUE(a.free(this->ctx, p));
   s = a.stats();
   EXPECT_EQ(s.bytes_in_use, 0u);
-  EXPECT_EQ(s.classes[size_classes::class_of(24)].frees, 10u);
+  EXPECT_EQ(s.classes[size_classes::class_of(24)].live_blocks, 0u);
   EXPECT_GE(s.peak_bytes_in_use, expect);
 }
 

@@ -100,7 +100,7 @@ TEST(ThreadLocalAllocator, ThreadExitReleasesItsCache) {
     }).join();
   }
   EXPECT_EQ(bound_slots(*f.backend), 0u);
-  EXPECT_EQ(f.alloc->stats().classes[size_classes::class_of(48)].live(), 150u * 50);
+  EXPECT_EQ(f.alloc->stats().classes[size_classes::class_of(48)].live_blocks, 150u * 50);
   EXPECT_EQ(f.alloc->stats().bytes_in_use, 150u * 50 * 48);
   MemContext ctx;
   f.alloc->create_tls(ctx);
@@ -154,6 +154,15 @@ TEST(ThreadLocalAllocator, CreateAndAttachRejectWhatDoesNotFit) {
   SlabAllocatorOptions none;
   none.shared_slots = 0;
   EXPECT_EQ(ThreadLocalAllocator::create(*f.backend, AllocatorId{2}, none).code(), Errc::invalid_argument);
+}
+
+TEST(ThreadLocalAllocator, BackendDestroyedBeforeTheHandleIsHarmless) {
+  Tla f(8u << 20);
+  std::thread([&] { ASSERT_FALSE(f.alloc->allocate_offset({}, 64).is_null()); }).join();  // a released cache
+  ASSERT_FALSE(f.alloc->allocate_offset({}, 64).is_null());  // this thread's cache, still bound
+  ASSERT_TRUE(f.backend->destroy());  // unmaps the heap under the live handle
+  f.alloc.reset();                    // must not touch the unmapped memory
+  SUCCEED();
 }
 
 TEST(ThreadLocalAllocator, ManagerOwnsAllocatorsAndResolvesTheirPointers) {
@@ -266,4 +275,19 @@ TEST(ThreadLocalAllocatorProcesses, HeapLockHolderKilledIsRecovered) {
   EXPECT_EQ(h.f.alloc->lock_recoveries(), 1u);
   std::memset(h.f.alloc->to_address(big), 1, 10u << 20);
   EXPECT_EQ(h.f.alloc->free_offset({}, big), Errc::ok);
+}
+
+TEST(ThreadLocalAllocator, SmallBlocksCarryNoHeader) {
+  test::TlaFixture<CheckLevel::cheap> f(64u << 20);
+  for (std::size_t size : {16, 48, 64, 256}) {
+    std::vector<std::uint64_t> offs;
+    for (int i = 0; i < 64; ++i) offs.push_back(f.alloc->allocate_offset({}, size).offset());
+    // Blocks of a fresh span are handed out back to back: exactly `size` apart, nothing in between.
+    for (std::size_t i = 1; i < offs.size(); ++i) ASSERT_EQ(offs[i] - offs[i - 1], size) << size;
+  }
+  // 4096 blocks of 16 B fill exactly one 64 KiB page.
+  test::TlaFixture<CheckLevel::cheap> g(64u << 20);
+  for (int i = 0; i < 4096; ++i) ASSERT_FALSE(g.alloc->allocate_offset({}, 16).is_null());
+  EXPECT_EQ(g.alloc->stats().bytes_reserved, size_classes::kPageSize);
+  EXPECT_EQ(g.alloc->stats().bytes_in_use, 4096u * 16);
 }

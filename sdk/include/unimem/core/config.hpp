@@ -49,6 +49,19 @@
 #define UNIMEM_HAS_HIP 0
 #endif
 
+// Hot paths are split into an always-inlined fast part and a never-inlined slow part, so that the
+// fast part carries no register saves for code it rarely runs.
+#if defined(UNIMEM_DEVICE_PASS)
+#define UNIMEM_FORCEINLINE __forceinline__
+#define UNIMEM_NOINLINE __noinline__
+#elif defined(__GNUC__) || defined(__clang__)
+#define UNIMEM_FORCEINLINE inline __attribute__((always_inline))
+#define UNIMEM_NOINLINE __attribute__((noinline))
+#else
+#define UNIMEM_FORCEINLINE inline
+#define UNIMEM_NOINLINE
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define UNIMEM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNIMEM_UNLIKELY(x) __builtin_expect(!!(x), 0)

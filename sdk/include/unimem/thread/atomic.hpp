@@ -29,36 +29,36 @@ class Atomic {
   Atomic(const Atomic &) = delete;
   Atomic &operator=(const Atomic &) = delete;
 
-  UNIMEM_HOST_DEVICE T load(std::memory_order o) const noexcept { return detail::atomic_load<Scope>(&value_, o); }
-  UNIMEM_HOST_DEVICE void store(T v, std::memory_order o) noexcept { detail::atomic_store<Scope>(&value_, v, o); }
-  UNIMEM_HOST_DEVICE T exchange(T v, std::memory_order o) noexcept {
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T load(std::memory_order o) const noexcept { return detail::atomic_load<Scope>(&value_, o); }
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void store(T v, std::memory_order o) noexcept { detail::atomic_store<Scope>(&value_, v, o); }
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T exchange(T v, std::memory_order o) noexcept {
     return detail::atomic_exchange<Scope>(&value_, v, o);
   }
   /// @return true if the value was `expected` and is now `desired`; otherwise `expected` holds the value seen.
-  UNIMEM_HOST_DEVICE bool compare_exchange_strong(T &expected, T desired, std::memory_order o) noexcept {
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE bool compare_exchange_strong(T &expected, T desired, std::memory_order o) noexcept {
     return detail::atomic_cas<Scope>(&value_, expected, desired, o);
   }
   /// Same contract as compare_exchange_strong (no spurious failure on any backend).
-  UNIMEM_HOST_DEVICE bool compare_exchange_weak(T &expected, T desired, std::memory_order o) noexcept {
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE bool compare_exchange_weak(T &expected, T desired, std::memory_order o) noexcept {
     return detail::atomic_cas<Scope>(&value_, expected, desired, o);
   }
 
-  UNIMEM_HOST_DEVICE T fetch_add(T v, std::memory_order o) noexcept
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T fetch_add(T v, std::memory_order o) noexcept
     requires std::is_integral_v<T>
   {
     return detail::atomic_fetch_add<Scope>(&value_, v, o);
   }
-  UNIMEM_HOST_DEVICE T fetch_sub(T v, std::memory_order o) noexcept
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T fetch_sub(T v, std::memory_order o) noexcept
     requires std::is_integral_v<T>
   {
     return detail::atomic_fetch_sub<Scope>(&value_, v, o);
   }
-  UNIMEM_HOST_DEVICE T fetch_and(T v, std::memory_order o) noexcept
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T fetch_and(T v, std::memory_order o) noexcept
     requires std::is_integral_v<T>
   {
     return detail::atomic_fetch_and<Scope>(&value_, v, o);
   }
-  UNIMEM_HOST_DEVICE T fetch_or(T v, std::memory_order o) noexcept
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T fetch_or(T v, std::memory_order o) noexcept
     requires std::is_integral_v<T>
   {
     return detail::atomic_fetch_or<Scope>(&value_, v, o);

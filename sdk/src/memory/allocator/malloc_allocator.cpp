@@ -20,7 +20,7 @@ MallocAllocator::~MallocAllocator() {
 void MallocAllocator::record(std::uint64_t addr, std::size_t bytes) {
   const std::uint32_t c = bytes <= size_classes::kMaxSize ? size_classes::class_of(bytes) : size_classes::kCount;
   live_[addr] = Block{bytes, c};
-  if (c < size_classes::kCount) ++stats_.classes[c].allocations;
+  if (c < size_classes::kCount) ++stats_.classes[c].live_blocks;
   else ++stats_.large_blocks;
   stats_.bytes_in_use += bytes;
   stats_.peak_bytes_in_use = std::max(stats_.peak_bytes_in_use, stats_.bytes_in_use);
@@ -59,7 +59,7 @@ Errc MallocAllocator::free_offset(const MemContext &, OffsetPtr<void> p) {
     std::lock_guard lock(mu_);
     auto it = live_.find(p.offset());
     if (it == live_.end()) return Errc::invalid_argument;
-    if (it->second.size_class < size_classes::kCount) ++stats_.classes[it->second.size_class].frees;
+    if (it->second.size_class < size_classes::kCount) --stats_.classes[it->second.size_class].live_blocks;
     else --stats_.large_blocks;
     stats_.bytes_in_use -= it->second.bytes;
     live_.erase(it);

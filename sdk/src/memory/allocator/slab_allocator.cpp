@@ -31,23 +31,22 @@ constexpr std::uint64_t kHeapHeaderOffset = RegionHeader::kHeaderBytes;
 //
 // A host thread binds one slot per allocator on first use and releases it at thread exit. Handles
 // register here while alive, so a thread that exits after a handle died does not touch its region.
-// `epoch` changes whenever a handle dies and in a forked child, which invalidates every thread's
-// one-entry cache (a child must never use its parent's slots: their owner is the parent's pid).
+// Each thread keeps a one-entry cache keyed by the handle's generation, a number never reused, so a
+// new handle at a dead one's address never matches. A forked child clears the cache of its only
+// thread: it must never use its parent's slots (their owner is the parent's pid).
 
 std::mutex g_mu;
 std::unordered_set<const SlabAllocator *> g_live;
-std::atomic<std::uint64_t> g_epoch{1};
 std::atomic<std::uint64_t> g_generation{1};
 
-void bump_epoch() noexcept { g_epoch.fetch_add(1, std::memory_order_relaxed); }
-[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, bump_epoch);
-
 struct LastBinding {
-  const SlabAllocator *alloc = nullptr;
-  std::uint64_t epoch = 0;
+  std::uint64_t generation = 0;
   std::uint32_t slot = 0;
 };
 thread_local LastBinding t_last;
+
+void forget_binding_after_fork() noexcept { t_last = LastBinding{}; }
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, forget_binding_after_fork);
 
 }  // namespace
 
@@ -63,7 +62,8 @@ struct SlabThreadBindings {
   ~SlabThreadBindings() {
     std::lock_guard lock(g_mu);
     for (const auto &b : list) {
-      if (b.pid == detail::current_pid() && g_live.count(b.alloc) && b.alloc->generation_ == b.generation) {
+      if (b.pid == detail::current_pid() && g_live.count(b.alloc) && b.alloc->generation_ == b.generation &&
+          b.alloc->backend_.base()) {
         const_cast<SlabAllocator *>(b.alloc)->release_bound_slot(b.slot);
       }
     }
@@ -175,6 +175,7 @@ SlabAllocator::SlabAllocator(MemoryBackend &backend, AllocatorId id, bool bind_t
       heap_{detail::HeapView::at(backend.base(), kHeapHeaderOffset)},
       backend_(backend),
       bind_threads_(bind_threads),
+      fast_path_(bind_threads && !heap_.v.bitmap),
       generation_(g_generation.fetch_add(1, std::memory_order_relaxed)) {
   std::lock_guard lock(g_mu);
   g_live.insert(this);
@@ -185,7 +186,7 @@ SlabAllocator::~SlabAllocator() {
     std::lock_guard lock(g_mu);
     g_live.erase(this);
   }
-  bump_epoch();
+  if (!backend_.base()) return;  // the backend was destroyed first: its memory is gone, touch nothing
   // No thread of this process may use the allocator any more: release every cache it bound.
   const std::uint32_t me = detail::current_pid();
   for (std::uint32_t s = 0; s < heap_.v.h->host_slots; ++s) {
@@ -203,9 +204,15 @@ Result<SlabAllocatorRef> SlabAllocator::device_ref() const {
 
 // ---- slots ----
 
+// The calling thread's slot when its one-entry cache is for this allocator and still valid, else
+// kNoSlot; inlined into the fast paths.
+static UNIMEM_FORCEINLINE std::uint32_t cached_slot(std::uint64_t generation) noexcept {
+  const LastBinding &l = t_last;
+  return l.generation == generation ? l.slot : ~std::uint32_t{0};
+}
+
 std::uint32_t SlabAllocator::bound_slot() {
-  const std::uint64_t epoch = g_epoch.load(std::memory_order_relaxed);
-  if (t_last.alloc == this && t_last.epoch == epoch) return t_last.slot;
+  if (const std::uint32_t s = cached_slot(generation_); s != kNoSlot) return s;
   const std::uint32_t me = detail::current_pid();
   std::uint32_t slot = kNoSlot;
   for (const auto &b : t_bindings.list) {
@@ -225,7 +232,7 @@ std::uint32_t SlabAllocator::bound_slot() {
     std::erase_if(t_bindings.list, [&](const SlabBinding &b) { return b.alloc == this; });
     t_bindings.list.push_back(SlabBinding{this, generation_, me, slot});
   }
-  t_last = LastBinding{this, epoch, slot};
+  t_last = LastBinding{generation_, slot};
   return slot;
 }
 
@@ -284,6 +291,12 @@ void SlabAllocator::free_tls(const MemContext &) {
 // ---- blocks ----
 
 OffsetPtr<void> SlabAllocator::allocate_offset(const MemContext &ctx, std::size_t bytes) {
+  if (UNIMEM_LIKELY(bytes - 1 < size_classes::kMaxSize && ctx.tid.is_null() && fast_path_)) {
+    if (const std::uint32_t s = cached_slot(generation_); UNIMEM_LIKELY(s != kNoSlot)) {
+      const std::uint64_t off = heap_.try_allocate_small(s, size_classes::class_of(bytes));
+      if (UNIMEM_LIKELY(off != detail::kNullLink)) return OffsetPtr<void>(off);
+    }
+  }
   return aligned_allocate_offset(ctx, bytes, 16);
 }
 
@@ -305,6 +318,15 @@ OffsetPtr<void> SlabAllocator::reallocate_offset(const MemContext &ctx, OffsetPt
 }
 
 Errc SlabAllocator::free_offset(const MemContext &ctx, OffsetPtr<void> p) {
+  if (UNIMEM_LIKELY(ctx.tid.is_null() && fast_path_)) {
+    if (const std::uint32_t s = cached_slot(generation_); UNIMEM_LIKELY(s != kNoSlot) && heap_.try_free_owned(s, p.offset())) {
+      return Errc::ok;
+    }
+  }
+  return free_general(ctx, p);
+}
+
+Errc SlabAllocator::free_general(const MemContext &ctx, OffsetPtr<void> p) {
   if (p.is_null()) return Errc::ok;
   const detail::FreeStatus st = with_slot(ctx, [&](std::uint32_t s) { return heap_.free(s, p.offset()); });
   if (st == detail::FreeStatus::ok) return Errc::ok;
@@ -334,17 +356,28 @@ AllocatorStats SlabAllocator::stats() const {
     const CacheSlot &slot = heap_.v.slots[s];
     live += slot.pending_live.load(std::memory_order_relaxed);
     peak = std::max(peak, static_cast<std::int64_t>(flushed + slot.pending_peak.load(std::memory_order_relaxed)));
-    for (std::uint32_t c = 0; c < size_classes::kCount; ++c) {
-      st.classes[c].allocations += slot.allocs[c].load(std::memory_order_relaxed);
-      st.classes[c].frees += slot.frees[c].load(std::memory_order_relaxed);
-    }
   }
   st.bytes_in_use = static_cast<std::int64_t>(live) < 0 ? 0 : live;
   st.peak_bytes_in_use = std::max(static_cast<std::uint64_t>(std::max<std::int64_t>(peak, 0)), st.bytes_in_use);
+  // Blocks per class: walk the runs (their layout changes only under the heap lock); a span's live
+  // blocks are those handed out less the remote frees its owner has not collected yet.
+  detail::lock_heap(heap_.v);
+  for (std::uint32_t p = 0; p < h.fresh_next;) {
+    const PageDesc &d = heap_.v.desc[p];
+    const detail::PageState k = detail::state_kind(d.state.load(std::memory_order_acquire));
+    if (k == detail::PageState::span_owned || k == detail::PageState::span_full ||
+        k == detail::PageState::span_available) {
+      auto &c = st.classes[d.size_class];
+      c.live_blocks += d.used.load(std::memory_order_relaxed) - (d.thread_free.load(std::memory_order_relaxed) >> 48);
+      ++c.spans;
+    }
+    p += (k == detail::PageState::free_tail || k == detail::PageState::tail || d.run_pages == 0) ? 1 : d.run_pages;
+  }
   st.bytes_reserved = h.pages_in_use.load(std::memory_order_relaxed) << size_classes::kPageShift;
   st.peak_bytes_reserved = h.peak_pages.load(std::memory_order_relaxed) << size_classes::kPageShift;
   st.capacity_bytes = std::uint64_t{h.npages} << size_classes::kPageShift;
   st.large_blocks = h.large_blocks.load(std::memory_order_relaxed);
+  heap_.v.h->lock.unlock();
   return st;
 }
 

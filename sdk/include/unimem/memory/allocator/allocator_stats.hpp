@@ -1,5 +1,6 @@
 // AllocatorStats: what every allocator reports. Small blocks are counted at their class size (they
-// have no header recording the requested size); page runs at the size requested.
+// have no header recording the requested size); page runs at the size requested. Exact when no
+// call is in flight; taken while threads allocate, they are a consistent estimate.
 #pragma once
 
 #include <array>
@@ -17,9 +18,8 @@ struct AllocatorStats {
   std::uint64_t capacity_bytes = 0;     ///< what the backend offers for blocks and runs
   std::uint64_t large_blocks = 0;       ///< live page runs (requests above size_classes::kMaxSize)
   struct Class {
-    std::uint64_t allocations = 0;  ///< ever
-    std::uint64_t frees = 0;        ///< ever
-    std::uint64_t live() const noexcept { return allocations - frees; }
+    std::uint64_t live_blocks = 0;  ///< allocated and not freed
+    std::uint64_t spans = 0;        ///< spans (page groups) holding blocks of this class (slab allocators)
   };
   std::array<Class, size_classes::kCount> classes{};
 };

@@ -5,6 +5,9 @@
 // Thread safety: all allocation calls may run concurrently from any thread of any process that
 // attached the region, and from kernels through device_ref(). Creating, attaching and destroying a
 // handle must not race with its use in this process.
+// Lifetime: the handle refers to its backend object, which must outlive it (the MemoryManager
+// destroys allocators before their backends). Calling destroy() on the backend first is allowed:
+// the handle then releases nothing, but it must not be used for allocation any more.
 // Robustness: no lock is held across the fast path. The page-run lock and shared-slot locks are
 // robust (a dead holder is taken over; the run lists are rebuilt). A process that dies keeps its
 // bound caches: their spans, and the free blocks in them, stay unusable until some process calls
@@ -86,6 +89,7 @@ class SlabAllocator : public AllocatorHandle, public AllocatorBase<SlabAllocator
 
   /// The calling host thread's bound slot (binding one on first use), or kNoSlot.
   std::uint32_t bound_slot();
+  UNIMEM_NOINLINE Errc free_general(const MemContext &ctx, OffsetPtr<void> p);
   void release_bound_slot(std::uint32_t slot);
   template <class F>
   auto with_slot(const MemContext &ctx, F &&f);
@@ -93,6 +97,7 @@ class SlabAllocator : public AllocatorHandle, public AllocatorBase<SlabAllocator
   detail::SlabHeap heap_;
   MemoryBackend &backend_;
   bool bind_threads_;
+  bool fast_path_;  ///< bind_threads_ and no allocated-bit table: the inlined paths apply
   std::uint64_t generation_;
 };
 

@@ -20,7 +20,7 @@ namespace unimem::detail {
 template <class T>
 inline constexpr bool atomic_size_ok = std::is_trivially_copyable_v<T> && (sizeof(T) == 4 || sizeof(T) == 8);
 
-UNIMEM_HOST_DEVICE constexpr int builtin_order(std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE constexpr int builtin_order(std::memory_order o) noexcept {
   switch (o) {
     case std::memory_order_relaxed: return __ATOMIC_RELAXED;
     case std::memory_order_consume: return __ATOMIC_CONSUME;
@@ -67,7 +67,7 @@ inline constexpr int hip_scope = S == thread_scope::system   ? __HIP_MEMORY_SCOP
 #endif
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE T atomic_load(const T *p, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_load(const T *p, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(const_cast<T *>(p)).load(cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -78,7 +78,7 @@ UNIMEM_HOST_DEVICE T atomic_load(const T *p, std::memory_order o) noexcept {
 }
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE void atomic_store(T *p, T v, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void atomic_store(T *p, T v, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   cuda_ref<S>(p).store(v, cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -89,7 +89,7 @@ UNIMEM_HOST_DEVICE void atomic_store(T *p, T v, std::memory_order o) noexcept {
 }
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE T atomic_exchange(T *p, T v, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_exchange(T *p, T v, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(p).exchange(v, cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -101,7 +101,7 @@ UNIMEM_HOST_DEVICE T atomic_exchange(T *p, T v, std::memory_order o) noexcept {
 
 // Strong compare-exchange; on failure `expected` receives the value found, as in std::atomic.
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE bool atomic_cas(T *p, T &expected, T desired, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE bool atomic_cas(T *p, T &expected, T desired, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(p).compare_exchange_strong(expected, desired, cuda_order(o), cuda_order(failure_order(o)));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -114,7 +114,7 @@ UNIMEM_HOST_DEVICE bool atomic_cas(T *p, T &expected, T desired, std::memory_ord
 }
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE T atomic_fetch_add(T *p, T v, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_fetch_add(T *p, T v, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(p).fetch_add(v, cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -125,7 +125,7 @@ UNIMEM_HOST_DEVICE T atomic_fetch_add(T *p, T v, std::memory_order o) noexcept {
 }
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE T atomic_fetch_sub(T *p, T v, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_fetch_sub(T *p, T v, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(p).fetch_sub(v, cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -136,7 +136,7 @@ UNIMEM_HOST_DEVICE T atomic_fetch_sub(T *p, T v, std::memory_order o) noexcept {
 }
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE T atomic_fetch_and(T *p, T v, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_fetch_and(T *p, T v, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(p).fetch_and(v, cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -147,7 +147,7 @@ UNIMEM_HOST_DEVICE T atomic_fetch_and(T *p, T v, std::memory_order o) noexcept {
 }
 
 template <thread_scope S, class T>
-UNIMEM_HOST_DEVICE T atomic_fetch_or(T *p, T v, std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_fetch_or(T *p, T v, std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   return cuda_ref<S>(p).fetch_or(v, cuda_order(o));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -158,7 +158,7 @@ UNIMEM_HOST_DEVICE T atomic_fetch_or(T *p, T v, std::memory_order o) noexcept {
 }
 
 template <thread_scope S>
-UNIMEM_HOST_DEVICE void atomic_fence(std::memory_order o) noexcept {
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void atomic_fence(std::memory_order o) noexcept {
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   cuda::atomic_thread_fence(cuda_order(o), cuda_scope<S>);
 #elif defined(UNIMEM_HIP_DEVICE_PASS)

@@ -17,7 +17,8 @@
 //
 // Span ownership (ThreadLocalAllocator). A span head's state is one of:
 //   owned(slot)  one cache slot allocates from it and pushes its own frees to local_free, with no
-//                atomics (owner-only fields: local_free, bump, used)
+//                atomics (owner-only fields: local_free, bump, used, owned_next); a slot owns per
+//                class its current span and up to kOwnedSpansPerClass more
 //   full         no owner, and no free block known when its owner let it go
 //   available    on its class's central stack, with free blocks (local or remote)
 // Frees by anyone else (another thread, process or GPU thread) push onto thread_free, a push-only
@@ -75,8 +76,11 @@ struct alignas(64) PageDesc {
   std::uint32_t size_class;
   std::uint32_t capacity;   ///< span: blocks
   std::uint32_t bump;       ///< span (owner): blocks [bump, capacity) never handed out
-  std::uint32_t used;       ///< span (owner): blocks handed out and not taken back
-  std::uint32_t run_prev;   ///< free head: bin list links (page + 1), under the heap lock
+  Atomic<std::uint32_t> used;  ///< span: blocks handed out and not taken back (written by the owner only)
+  union {  // a page is a free run head or a span head, never both; each is written before read
+    std::uint32_t run_prev;    ///< free head: bin list links (page + 1), under the heap lock
+    std::uint32_t owned_next;  ///< span (owner): next span of the owner's list for this class (page + 1)
+  };
   std::uint32_t run_next;
   Atomic<std::uint32_t> central_next;  ///< span on a central stack: next span (page + 1)
   std::uint64_t local_free;            ///< span (owner): first free block, kNullLink if none
@@ -85,14 +89,17 @@ struct alignas(64) PageDesc {
 };
 static_assert(sizeof(PageDesc) == 64);
 
+/// A cache keeps, per class, its current span and up to this many more it owns, so that a thread
+/// freeing what it allocated a while ago still frees into its own spans, without atomics.
+inline constexpr std::uint32_t kOwnedSpansPerClass = 3;
+
 /// A cache: the spans one thread (or one GPU thread at a time) allocates from, and its counters.
 struct alignas(64) CacheSlot {
   Mutex owner;  ///< held for good by a host thread, or for one operation on shared slots
-  std::uint32_t current[size_classes::kCount];  ///< span per class (page + 1), owner only
+  std::uint32_t current[size_classes::kCount];  ///< span allocated from, per class (page + 1), owner only
+  std::uint32_t owned[size_classes::kCount];    ///< other spans kept, per class (list through owned_next)
   Atomic<std::uint64_t> pending_live;           ///< signed bytes not yet added to HeapHeader::live_bytes
   Atomic<std::uint64_t> pending_peak;           ///< signed: the highest pending_live since the last flush
-  Atomic<std::uint64_t> allocs[size_classes::kCount];
-  Atomic<std::uint64_t> frees[size_classes::kCount];
 };
 
 struct HeapHeader {
@@ -124,12 +131,15 @@ struct HeapHeader {
 };
 
 /// Trivially copyable view of a heap, valid in the process (or on the device) whose base it holds.
+/// It copies the header's immutable geometry so the fast paths need not load it through `h`.
 struct HeapView {
   char *base = nullptr;
   HeapHeader *h = nullptr;
   PageDesc *desc = nullptr;
   CacheSlot *slots = nullptr;
   Atomic<std::uint64_t> *bitmap = nullptr;
+  std::uint64_t heap_offset = 0;
+  std::uint32_t npages = 0;
 
   UNIMEM_HOST_DEVICE static HeapView at(char *region_base, std::uint64_t header_offset) noexcept {
     HeapView v;
@@ -139,16 +149,21 @@ struct HeapView {
     v.slots = reinterpret_cast<CacheSlot *>(region_base + v.h->slot_offset);
     v.bitmap = v.h->bitmap_offset ? reinterpret_cast<Atomic<std::uint64_t> *>(region_base + v.h->bitmap_offset)
                                   : nullptr;
+    v.heap_offset = v.h->heap_offset;
+    v.npages = v.h->npages;
     return v;
   }
   UNIMEM_HOST_DEVICE std::uint64_t page_offset(std::uint32_t page) const noexcept {
-    return h->heap_offset + (std::uint64_t{page} << size_classes::kPageShift);
+    return heap_offset + (std::uint64_t{page} << size_classes::kPageShift);
   }
-  /// @return the page holding @p off, or npages when off is outside the heap.
+  /// @return the page holding @p off, or npages when off is outside the heap (one unsigned compare).
   UNIMEM_HOST_DEVICE std::uint32_t page_of(std::uint64_t off) const noexcept {
-    if (off < h->heap_offset) return h->npages;
-    const std::uint64_t p = (off - h->heap_offset) >> size_classes::kPageShift;
-    return p < h->npages ? static_cast<std::uint32_t>(p) : h->npages;
+    const std::uint64_t p = (off - heap_offset) >> size_classes::kPageShift;
+    return p < npages ? static_cast<std::uint32_t>(p) : npages;
+  }
+  /// Owner-only counter update: a relaxed load and store, which another process may read.
+  UNIMEM_HOST_DEVICE static void add_used(PageDesc &d, std::int32_t delta) noexcept {
+    d.used.store(d.used.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(delta), std::memory_order_relaxed);
   }
   /// The first 8 bytes of a free block hold the next block's offset.
   UNIMEM_HOST_DEVICE std::uint64_t &link(std::uint64_t block_off) const noexcept {

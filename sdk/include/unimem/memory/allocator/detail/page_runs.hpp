@@ -79,13 +79,13 @@ UNIMEM_HOST_DEVICE inline std::uint32_t alloc_run(const HeapView &v, std::uint32
       return head;
     }
   }
-  if (v.h->npages - v.h->fresh_next >= k) {
+  if (v.npages - v.h->fresh_next >= k) {
     const std::uint32_t head = v.h->fresh_next;
     v.h->fresh_next += k;
     account_pages(v, k);
     return head;
   }
-  return v.h->npages;
+  return v.npages;
 }
 
 /// Returns [head, head + len) to the free space, merging with free neighbours.
@@ -94,7 +94,7 @@ UNIMEM_HOST_DEVICE inline void free_run(const HeapView &v, std::uint32_t head, s
   if (head > 0) {
     const PageDesc &left = v.desc[head - 1];
     const PageState k = state_kind(left.state.load(std::memory_order_relaxed));
-    const std::uint32_t lh = k == PageState::free_head ? head - 1 : k == PageState::free_tail ? left.first : v.h->npages;
+    const std::uint32_t lh = k == PageState::free_head ? head - 1 : k == PageState::free_tail ? left.first : v.npages;
     if (lh < head) {
       bin_remove(v, lh);
       len += v.desc[lh].run_pages;

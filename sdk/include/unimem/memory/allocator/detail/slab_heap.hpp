@@ -43,7 +43,7 @@ struct SlabHeap {
     const std::uint64_t w = d.thread_free.exchange(kNullLink, std::memory_order_acquire);
     if ((w & kOffsetMask) == kNullLink) return false;
     d.local_free = w & kOffsetMask;
-    d.used -= static_cast<std::uint32_t>(w >> 48);
+    HeapView::add_used(d, -static_cast<std::int32_t>(w >> 48));
     return true;
   }
 
@@ -51,12 +51,12 @@ struct SlabHeap {
   UNIMEM_HOST_DEVICE std::uint64_t pop(PageDesc &d, std::uint32_t page) const noexcept {
     if (d.local_free == kNullLink && !collect(d)) {
       if (d.bump == d.capacity) return kNullLink;
-      ++d.used;
+      HeapView::add_used(d, 1);
       return v.page_offset(page) + std::uint64_t{d.bump++} * size_classes::class_size(d.size_class);
     }
     const std::uint64_t off = d.local_free;
     d.local_free = v.link(off);
-    ++d.used;
+    HeapView::add_used(d, 1);
     return off;
   }
 
@@ -85,7 +85,7 @@ struct SlabHeap {
       // The tag in the upper half changes on every push and pop, so a stale `next` fails here.
       if (head.compare_exchange_weak(h, (((h >> 32) + 1) << 32) | next, std::memory_order_acquire)) return page;
     }
-    return v.h->npages;
+    return v.npages;
   }
 
   /// The owner lets go of a span with no free block it knows of. Dekker-style with remote frees
@@ -109,13 +109,13 @@ struct SlabHeap {
     const std::uint32_t pages = size_classes::span_pages(c);
     lock_heap(v);
     const std::uint32_t head = alloc_run(v, pages);
-    if (head != v.h->npages) {
+    if (head != v.npages) {
       PageDesc &d = v.desc[head];
       d.size_class = c;
       d.capacity = static_cast<std::uint32_t>((std::uint64_t{pages} << size_classes::kPageShift) /
                                               size_classes::class_size(c));
       d.bump = 0;
-      d.used = 0;
+      d.used.store(0, std::memory_order_relaxed);
       d.local_free = kNullLink;
       d.thread_free.store(kNullLink, std::memory_order_relaxed);
       d.central_next.store(kNoPage, std::memory_order_relaxed);
@@ -128,7 +128,8 @@ struct SlabHeap {
 
   /// Whether an owned span has no block outstanding (remote frees not yet collected count as free).
   UNIMEM_HOST_DEVICE static bool span_empty(const PageDesc &d) noexcept {
-    return d.used == static_cast<std::uint32_t>(d.thread_free.load(std::memory_order_acquire) >> 48);
+    return d.used.load(std::memory_order_relaxed) ==
+           static_cast<std::uint32_t>(d.thread_free.load(std::memory_order_acquire) >> 48);
   }
 
   UNIMEM_HOST_DEVICE void free_span(std::uint32_t page) const noexcept {
@@ -137,33 +138,58 @@ struct SlabHeap {
     v.h->lock.unlock();
   }
 
-  /// Gives back every span of @p slot: empty ones to the page heap, the rest to their classes.
+  /// Gives up one owned span: empty ones go to the page heap, the rest to their class.
+  UNIMEM_HOST_DEVICE void release_span(std::uint32_t slot, std::uint32_t page) const noexcept {
+    PageDesc &d = v.desc[page];
+    if (span_empty(d)) {
+      free_span(page);
+    } else if (d.local_free != kNullLink || d.bump < d.capacity) {
+      release_available(d, page);
+    } else if (release_full(d, slot)) {  // remote frees arrived meanwhile: it has room after all
+      release_available(d, page);
+    }
+  }
+
+  /// Gives back every span of @p slot.
   UNIMEM_HOST_DEVICE void release_slot(std::uint32_t slot) const noexcept {
     CacheSlot &s = v.slots[slot];
     for (std::uint32_t c = 0; c < size_classes::kCount; ++c) {
-      const std::uint32_t cur = s.current[c];
-      if (cur == kNoPage) continue;
-      s.current[c] = kNoPage;
-      const std::uint32_t page = cur - 1;
-      PageDesc &d = v.desc[page];
-      if (span_empty(d)) {
-        free_span(page);
-      } else if (d.local_free != kNullLink || d.bump < d.capacity) {
-        release_available(d, page);
-      } else if (release_full(d, slot)) {  // remote frees arrived meanwhile: it has room after all
-        release_available(d, page);
+      if (const std::uint32_t cur = s.current[c]; cur != kNoPage) release_span(slot, cur - 1);
+      for (std::uint32_t r = s.owned[c]; r != kNoPage;) {
+        const std::uint32_t next = v.desc[r - 1].owned_next;
+        release_span(slot, r - 1);
+        r = next;
       }
+      s.current[c] = kNoPage;
+      s.owned[c] = kNoPage;
     }
-    flush_live(slot, true);
+    flush_live(slot);
   }
 
-  /// Pops every span off the central stacks and frees the empty ones to the page heap, so that
-  /// memory one class no longer needs serves another. @return the pages freed.
+  /// Frees to the page heap every empty span the caller's cache owns and every empty span on the
+  /// central stacks, so that memory one class no longer needs serves another. Run when the heap is
+  /// out of pages. @return the pages freed.
   UNIMEM_HOST_DEVICE std::uint32_t reclaim_empty_spans(std::uint32_t slot) const noexcept {
     std::uint32_t freed = 0;
+    CacheSlot &s = v.slots[slot];
     for (std::uint32_t c = 0; c < size_classes::kCount; ++c) {
+      for (std::uint32_t *link = &s.owned[c]; *link != kNoPage;) {
+        const std::uint32_t page = *link - 1;
+        if (!span_empty(v.desc[page])) {
+          link = &v.desc[page].owned_next;
+          continue;
+        }
+        *link = v.desc[page].owned_next;
+        freed += v.desc[page].run_pages;
+        free_span(page);
+      }
+      if (const std::uint32_t cur = s.current[c]; cur != kNoPage && span_empty(v.desc[cur - 1])) {
+        s.current[c] = kNoPage;
+        freed += v.desc[cur - 1].run_pages;
+        free_span(cur - 1);
+      }
       std::uint32_t mine = kNoPage;  // spans popped here, chained through central_next
-      for (std::uint32_t page; (page = pop_central(c)) != v.h->npages;) {
+      for (std::uint32_t page; (page = pop_central(c)) != v.npages;) {
         v.desc[page].state.store(make_state(PageState::span_owned, slot), std::memory_order_relaxed);
         v.desc[page].central_next.store(mine, std::memory_order_relaxed);
         mine = page + 1;
@@ -185,10 +211,6 @@ struct SlabHeap {
 
   // ---------------------------------------------------------------- counters
 
-  UNIMEM_HOST_DEVICE static void bump_counter(Atomic<std::uint64_t> &c, std::uint64_t by = 1) noexcept {
-    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);  // single writer: the slot holder
-  }
-
   /// Raises the heap's peak to @p candidate (signed bytes).
   UNIMEM_HOST_DEVICE void raise_peak(std::uint64_t candidate) const noexcept {
     std::uint64_t peak = v.h->peak_live_bytes.load(std::memory_order_relaxed);
@@ -197,16 +219,13 @@ struct SlabHeap {
     }
   }
 
-  /// Moves the slot's pending live bytes into the heap's total once they pass a threshold (at once
-  /// for a single-cache heap), so the fast path touches no shared counter. The peak is the total at
-  /// flush plus the slot's highest pending value: exact while one cache is active, and otherwise
-  /// within the threshold per active cache.
-  UNIMEM_HOST_DEVICE void flush_live(std::uint32_t slot, bool force) const noexcept {
+  /// Moves the slot's pending live bytes into the heap's total. Called on slow paths only (a span
+  /// change, a page run, a cache release), so the fast path touches no shared counter. The peak is
+  /// the total at a flush plus the slot's highest pending value since the previous one: exact while
+  /// one cache is active, otherwise within a span's worth of bytes per active cache.
+  UNIMEM_HOST_DEVICE void flush_live(std::uint32_t slot) const noexcept {
     CacheSlot &s = v.slots[slot];
     const std::uint64_t p = s.pending_live.load(std::memory_order_relaxed);
-    const auto magnitude = static_cast<std::int64_t>(p) < 0 ? 0 - p : p;
-    constexpr std::uint64_t kFlushBytes = std::uint64_t{256} << 10;
-    if (!force && magnitude < kFlushBytes && v.h->shared_slots + v.h->host_slots > 1) return;
     const std::uint64_t peak_pending = s.pending_peak.load(std::memory_order_relaxed);
     s.pending_live.store(0, std::memory_order_relaxed);
     s.pending_peak.store(0, std::memory_order_relaxed);
@@ -215,14 +234,13 @@ struct SlabHeap {
     raise_peak(before + p);
   }
 
-  UNIMEM_HOST_DEVICE void add_live(std::uint32_t slot, std::int64_t bytes, bool force = false) const noexcept {
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void add_live(std::uint32_t slot, std::int64_t bytes) const noexcept {
     CacheSlot &s = v.slots[slot];
     const std::uint64_t now = s.pending_live.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(bytes);
     s.pending_live.store(now, std::memory_order_relaxed);
-    if (static_cast<std::int64_t>(now) > static_cast<std::int64_t>(s.pending_peak.load(std::memory_order_relaxed))) {
+    if (bytes > 0 && static_cast<std::int64_t>(now) > static_cast<std::int64_t>(s.pending_peak.load(std::memory_order_relaxed))) {
       s.pending_peak.store(now, std::memory_order_relaxed);
     }
-    flush_live(slot, force);
   }
 
   // ---------------------------------------------------------------- checks
@@ -230,11 +248,11 @@ struct SlabHeap {
   /// Finds the run holding block @p off. @return its kind (small / large) and head, or foreign.
   UNIMEM_HOST_DEVICE PageState classify(std::uint64_t off, std::uint32_t &head) const noexcept {
     std::uint32_t p = v.page_of(off);
-    if (p >= v.h->npages) return PageState::unused;
+    if (p >= v.npages) return PageState::unused;
     PageState k = state_kind(v.desc[p].state.load(std::memory_order_acquire));
     if (k == PageState::tail) {
       p = v.desc[p].first;
-      if (p >= v.h->npages) return PageState::unused;
+      if (p >= v.npages) return PageState::unused;
       k = state_kind(v.desc[p].state.load(std::memory_order_acquire));
     }
     head = p;
@@ -244,14 +262,15 @@ struct SlabHeap {
     }
     const PageDesc &d = v.desc[p];
     const std::uint64_t rel = off - v.page_offset(p);
-    const std::uint64_t size = size_classes::class_size(d.size_class);
-    return (rel % size == 0 && rel / size < d.capacity) ? PageState::span_owned : PageState::unused;
+    const std::uint64_t index = size_classes::divide_by_class(rel, d.size_class);
+    return (index < d.capacity && index * size_classes::class_size(d.size_class) == rel) ? PageState::span_owned
+                                                                                          : PageState::unused;
   }
 
   /// CheckLevel::full: flips the block's allocated bit. @return false if it already had the value.
   UNIMEM_HOST_DEVICE bool flip_allocated(std::uint64_t off, bool allocated) const noexcept {
     if (!v.bitmap) return true;
-    const std::uint64_t granule = (off - v.h->heap_offset) >> 4;
+    const std::uint64_t granule = (off - v.heap_offset) >> 4;
     const std::uint64_t bit = std::uint64_t{1} << (granule & 63);
     Atomic<std::uint64_t> &word = v.bitmap[granule >> 6];
     const std::uint64_t old = allocated ? word.fetch_or(bit, std::memory_order_relaxed)
@@ -259,30 +278,106 @@ struct SlabHeap {
     return ((old & bit) != 0) != allocated;
   }
 
+  // ---------------------------------------------------------------- fast paths
+
+  /// The fast path of allocate for class @p c: a block from the slot's current span (its free list
+  /// or its never-used tail), or kNullLink to take the general path (no current span, a span to
+  /// change, or CheckLevel::full, whose bit flips the general path does).
+  /// Callers skip it for CheckLevel::full heaps.
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE std::uint64_t try_allocate_small(std::uint32_t slot, std::uint32_t c) const noexcept {
+    CacheSlot &s = v.slots[slot];
+    const std::uint32_t cur = s.current[c];
+    if (UNIMEM_UNLIKELY(cur == kNoPage)) return kNullLink;
+    PageDesc &d = v.desc[cur - 1];
+    std::uint64_t off = d.local_free;
+    if (off != kNullLink) {
+      d.local_free = v.link(off);
+    } else if (d.bump < d.capacity) {
+      off = v.page_offset(cur - 1) + std::uint64_t{d.bump++} * size_classes::class_size(c);
+    } else {
+      return kNullLink;
+    }
+    HeapView::add_used(d, 1);
+    add_live(slot, static_cast<std::int64_t>(size_classes::class_size(c)));
+    return off;
+  }
+
+  /// The fast path of free: the slot's own block in a one-page span, pushed on its free list.
+  /// @return false to take the general path (which also reports foreign pointers).
+  /// Callers skip it for CheckLevel::full heaps.
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE bool try_free_owned(std::uint32_t slot, std::uint64_t off) const noexcept {
+    const std::uint32_t p = v.page_of(off);
+    if (UNIMEM_UNLIKELY(p >= v.npages)) return false;
+    PageDesc &d = v.desc[p];
+    if (d.state.load(std::memory_order_relaxed) != make_state(PageState::span_owned, slot)) return false;
+    const std::uint32_t c = d.size_class;
+    const std::uint64_t rel = off - v.page_offset(p);
+    const std::uint64_t index = size_classes::divide_by_class(rel, c);
+    // Owner-only check, stricter than classify: the block was handed out (index < bump).
+    if (UNIMEM_UNLIKELY(index >= d.bump || index * size_classes::class_size(c) != rel)) return false;
+    v.link(off) = d.local_free;
+    d.local_free = off;
+    HeapView::add_used(d, -1);
+    add_live(slot, -static_cast<std::int64_t>(size_classes::class_size(c)));
+    return true;
+  }
+
   // ---------------------------------------------------------------- blocks
 
+  /// Whether an owned span can give a block without a new span (free, remote-freed or never-used).
+  UNIMEM_HOST_DEVICE static bool has_room(const PageDesc &d) noexcept {
+    return d.local_free != kNullLink || d.bump < d.capacity ||
+           d.thread_free.load(std::memory_order_relaxed) != kNullLink;
+  }
+
+  /// The slow path of a small allocation: the current span is exhausted (or there is none). Takes
+  /// another owned span with room, else a span from the central stack or a new one; the exhausted
+  /// span joins the owned list, and when that list is full its oldest span is let go.
   UNIMEM_HOST_DEVICE std::uint64_t alloc_small(std::uint32_t slot, std::uint32_t c) const noexcept {
     CacheSlot &s = v.slots[slot];
     for (bool reclaimed = false;;) {
       const std::uint32_t cur = s.current[c];
       if (cur != kNoPage) {
-        PageDesc &d = v.desc[cur - 1];
-        const std::uint64_t off = pop(d, cur - 1);
+        const std::uint64_t off = pop(v.desc[cur - 1], cur - 1);
         if (off != kNullLink) return off;
-        s.current[c] = kNoPage;
-        if (release_full(d, slot)) {
-          s.current[c] = cur;
-          continue;
-        }
       }
+      // Another owned span with room becomes current; the exhausted one takes its place.
+      std::uint32_t *link = &s.owned[c];
+      std::uint32_t kept = 0, last = kNoPage;
+      for (std::uint32_t r = *link; r != kNoPage; link = &v.desc[r - 1].owned_next, r = *link, ++kept) {
+        if (has_room(v.desc[r - 1])) {
+          *link = v.desc[r - 1].owned_next;
+          if (cur != kNoPage) {
+            v.desc[cur - 1].owned_next = s.owned[c];
+            s.owned[c] = cur;
+          }
+          s.current[c] = r;
+          break;
+        }
+        last = r;
+      }
+      if (s.current[c] != cur) continue;
+      if (cur != kNoPage) {
+        if (kept == kOwnedSpansPerClass) {  // let the oldest go (it is the list's tail)
+          std::uint32_t *tail = &s.owned[c];
+          while (*tail != last) tail = &v.desc[*tail - 1].owned_next;
+          *tail = kNoPage;
+          if (release_full(v.desc[last - 1], slot)) release_available(v.desc[last - 1], last - 1);
+        }
+        v.desc[cur - 1].owned_next = s.owned[c];
+        s.owned[c] = cur;
+        s.current[c] = kNoPage;
+      }
+      flush_live(slot);
       std::uint32_t page = pop_central(c);
-      if (page != v.h->npages) {
+      if (page != v.npages) {
         v.desc[page].state.store(make_state(PageState::span_owned, slot), std::memory_order_relaxed);
-      } else if ((page = new_span(c, slot)) == v.h->npages) {
+      } else if ((page = new_span(c, slot)) == v.npages) {
         if (reclaimed || reclaim_empty_spans(slot) == 0) return kNullLink;
         reclaimed = true;
         continue;
       }
+      v.desc[page].owned_next = kNoPage;
       s.current[c] = page + 1;
     }
   }
@@ -291,11 +386,11 @@ struct SlabHeap {
                                                std::uint64_t alignment) const noexcept {
     const std::uint64_t pages = pages_for(bytes);
     const std::uint64_t extra = alignment > size_classes::kPageSize ? alignment / size_classes::kPageSize - 1 : 0;
-    if (bytes == 0 || pages + extra > v.h->npages) return kNullLink;
+    if (bytes == 0 || pages + extra > v.npages) return kNullLink;
     for (bool reclaimed = false;;) {
       lock_heap(v);
       const std::uint32_t run = alloc_run(v, static_cast<std::uint32_t>(pages + extra));
-      if (run == v.h->npages) {
+      if (run == v.npages) {
         v.h->lock.unlock();
         if (reclaimed || reclaim_empty_spans(slot) == 0) return kNullLink;
         reclaimed = true;
@@ -315,7 +410,8 @@ struct SlabHeap {
       v.h->large_live_bytes.fetch_add(bytes, std::memory_order_relaxed);
       v.h->large_blocks.fetch_add(1, std::memory_order_relaxed);
       v.h->lock.unlock();
-      add_live(slot, static_cast<std::int64_t>(bytes), true);
+      add_live(slot, static_cast<std::int64_t>(bytes));
+      flush_live(slot);
       return v.page_offset(head);
     }
   }
@@ -334,7 +430,6 @@ struct SlabHeap {
     const std::uint64_t off = alloc_small(slot, c);
     if (off == kNullLink) return kNullLink;
     flip_allocated(off, true);
-    bump_counter(v.slots[slot].allocs[c]);
     add_live(slot, static_cast<std::int64_t>(size_classes::class_size(c)));
     return off;
   }
@@ -357,16 +452,16 @@ struct SlabHeap {
       v.h->large_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
       v.h->large_blocks.fetch_sub(1, std::memory_order_relaxed);
       v.h->lock.unlock();
-      add_live(slot, -static_cast<std::int64_t>(bytes), true);
+      add_live(slot, -static_cast<std::int64_t>(bytes));
+      flush_live(slot);
       return FreeStatus::ok;
     }
     const std::uint32_t c = d.size_class;
-    bump_counter(v.slots[slot].frees[c]);
     add_live(slot, -static_cast<std::int64_t>(size_classes::class_size(c)));
     if (d.state.load(std::memory_order_relaxed) == make_state(PageState::span_owned, slot)) {
       v.link(off) = d.local_free;  // the owner's free: no atomics
       d.local_free = off;
-      --d.used;
+      HeapView::add_used(d, -1);
       return FreeStatus::ok;
     }
     push_remote(d, off);
@@ -415,10 +510,10 @@ struct SlabHeap {
     PageDesc &d = v.desc[head];
     const std::uint32_t have = d.run_pages;
     bool ok = need <= have && need * 2 > have;
-    if (need > have && need <= v.h->npages) {
+    if (need > have && need <= v.npages) {
       const auto more = static_cast<std::uint32_t>(need - have);
       const std::uint32_t right = head + have;
-      if (right == v.h->fresh_next && v.h->npages - right >= more) {
+      if (right == v.h->fresh_next && v.npages - right >= more) {
         v.h->fresh_next += more;
         account_pages(v, more);
         ok = true;
@@ -439,7 +534,8 @@ struct SlabHeap {
       v.h->large_live_bytes.fetch_add(static_cast<std::uint64_t>(delta), std::memory_order_relaxed);
       d.large_bytes = size;
       v.h->lock.unlock();
-      add_live(slot, delta, true);
+      add_live(slot, delta);
+      flush_live(slot);
       return true;
     }
     v.h->lock.unlock();

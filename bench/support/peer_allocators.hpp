@@ -1,0 +1,26 @@
+// The allocators unimem's are measured against, behind one shape: alloc(bytes) / free(p), plus
+// the bytes each has taken from the system (for memory overhead). jemalloc and mimalloc are loaded
+// with dlopen(RTLD_LOCAL) and called through their own entry points (mallocx / mi_malloc): linking
+// them would replace glibc's malloc for the whole program, and glibc is a peer too.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace unimem::bench {
+
+struct PeerAllocator {
+  std::string name;
+  void *(*alloc)(std::size_t) = nullptr;
+  void (*free)(void *) = nullptr;
+  /// Bytes taken from the system so far (what "reserved" means for this allocator), or 0 if unknown.
+  std::uint64_t (*reserved)() = nullptr;
+  bool available() const noexcept { return alloc != nullptr; }
+};
+
+const PeerAllocator &glibc_malloc();
+const PeerAllocator &jemalloc();  ///< not available() if libjemalloc cannot be loaded
+const PeerAllocator &mimalloc();
+
+}  // namespace unimem::bench
