@@ -25,10 +25,7 @@ Result<std::unique_ptr<ArrayBackend>> ArrayBackend::create(void *memory, std::si
   if (auto ok = check_buffer(memory, bytes); !ok) return ok.error();
   if (bytes > RegionHeader::kMaxRegionBytes) return Error(Errc::invalid_argument, "array backend size is absurd");
   std::unique_ptr<ArrayBackend> b(new ArrayBackend);
-  write_region_header(memory, BackendKind::array, bytes, {});
-  b->header_ = *static_cast<RegionHeader *>(memory);
-  b->view_ = RegionView{static_cast<char *>(memory), nullptr, bytes};
-  b->created_ = true;
+  b->init_created(static_cast<char *>(memory), bytes, BackendKind::array);
   return b;
 }
 

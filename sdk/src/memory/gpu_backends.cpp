@@ -129,10 +129,7 @@ Result<std::unique_ptr<GpuManagedBackend<V>>> GpuManagedBackend<V>::create(std::
   if (!m) return m.error();
   std::unique_ptr<GpuManagedBackend> b(new GpuManagedBackend);
   auto *p = static_cast<char *>(*m);
-  write_region_header(p, kManagedKind, *total, {});
-  b->header_ = *reinterpret_cast<RegionHeader *>(p);
-  b->view_ = RegionView{p, p, *total};
-  b->created_ = true;
+  b->init_created(p, *total, kManagedKind, {}, p);
   return b;
 }
 

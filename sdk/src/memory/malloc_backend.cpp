@@ -15,10 +15,7 @@ Result<std::unique_ptr<MallocBackend>> MallocBackend::create(std::size_t data_by
   void *p = std::aligned_alloc(RegionHeader::kBaseAlignment, alloc_bytes);
   if (!p) return Error(Errc::out_of_memory, "malloc backend: aligned_alloc(" + std::to_string(*total) + ") failed");
   std::unique_ptr<MallocBackend> b(new MallocBackend);
-  write_region_header(p, BackendKind::malloc, *total, {});
-  b->header_ = *static_cast<RegionHeader *>(p);
-  b->view_ = RegionView{static_cast<char *>(p), nullptr, *total};
-  b->created_ = true;
+  b->init_created(static_cast<char *>(p), *total, BackendKind::malloc);
   return b;
 }
 

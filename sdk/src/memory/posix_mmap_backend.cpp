@@ -18,10 +18,7 @@ Result<std::unique_ptr<PosixMmapBackend>> PosixMmapBackend::create(std::size_t d
     return Error::from_errno(Errc::out_of_memory, "posix mmap backend: mmap(" + std::to_string(*total) + ")", errno);
   }
   std::unique_ptr<PosixMmapBackend> b(new PosixMmapBackend);
-  write_region_header(p, BackendKind::posix_mmap, *total, {});
-  b->header_ = *static_cast<RegionHeader *>(p);
-  b->view_ = RegionView{static_cast<char *>(p), nullptr, *total};
-  b->created_ = true;
+  b->init_created(static_cast<char *>(p), *total, BackendKind::posix_mmap);
   return b;
 }
 

@@ -93,11 +93,7 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
   }
   void *p = detail::map_aligned(*total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd);
   if (p == MAP_FAILED) return fail(os_error("mmap('" + *n + "')", errno));
-  write_region_header(p, kind, *total, *n);
-  header_ = *static_cast<RegionHeader *>(p);
-  view_ = RegionView{static_cast<char *>(p), nullptr, *total};
-  name_ = *n;
-  created_ = true;
+  init_created(static_cast<char *>(p), *total, kind, *n);
   return success();
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "unimem/core/align.hpp"
+#include "unimem/memory/backend/memory_backend.hpp"
 #include "unimem/thread/atomic.hpp"
 
 namespace unimem {
@@ -73,6 +74,15 @@ void write_region_header(void *at, BackendKind kind, std::uint64_t region_bytes,
   h.magic = 0;
   std::memcpy(at, &h, sizeof h);
   reinterpret_cast<Atomic<std::uint64_t> *>(at)->store(magic, std::memory_order_release);
+}
+
+void MemoryBackend::init_created(char *p, std::uint64_t region_bytes, BackendKind kind, std::string_view name,
+                                 char *device) noexcept {
+  write_region_header(p, kind, region_bytes, name);
+  header_ = *reinterpret_cast<const RegionHeader *>(p);
+  view_ = RegionView{p, device, region_bytes};
+  name_ = std::string(name);
+  created_ = true;
 }
 
 Result<void> validate_region_header(const RegionHeader &h, std::uint64_t available_bytes, std::string_view what) {

@@ -14,36 +14,26 @@ namespace unimem::test {
 
 inline constexpr AllocatorId kTestAlloc{7};
 
-/// A ThreadLocalAllocator (checks as given) over a named shm region.
-template <CheckLevel Checks>
-struct TlaFixture {
-  using Allocator = ThreadLocalAllocator;
+/// A slab allocator A (with the given checks) over a named shm region.
+template <class A, CheckLevel Checks>
+struct SlabFixture {
+  using Allocator = A;
   static constexpr bool kSlab = true;
-  std::string name = unique_name("tla");
+  std::string name = unique_name("slab");
   ShmNameGuard guard{name};
   std::unique_ptr<PosixShmBackend> backend;
-  std::unique_ptr<ThreadLocalAllocator> alloc;
-  explicit TlaFixture(std::size_t bytes = std::size_t{512} << 20) {
+  std::unique_ptr<A> alloc;
+  explicit SlabFixture(std::size_t bytes = std::size_t{512} << 20) {
     backend = std::move(PosixShmBackend::create(name, bytes).value());
-    SlabAllocatorOptions o;
+    typename A::Options o;
     o.checks = Checks;
-    alloc = std::move(ThreadLocalAllocator::create(*backend, kTestAlloc, o).value());
+    alloc = std::move(A::create(*backend, kTestAlloc, o).value());
   }
 };
-
 template <CheckLevel Checks>
-struct SpaFixture {
-  using Allocator = ScalablePageAllocator;
-  static constexpr bool kSlab = true;
-  std::string name = unique_name("spa");
-  ShmNameGuard guard{name};
-  std::unique_ptr<PosixShmBackend> backend;
-  std::unique_ptr<ScalablePageAllocator> alloc;
-  explicit SpaFixture(std::size_t bytes = std::size_t{512} << 20) {
-    backend = std::move(PosixShmBackend::create(name, bytes).value());
-    alloc = std::move(ScalablePageAllocator::create(*backend, kTestAlloc, ScalablePageAllocator::Options{Checks}).value());
-  }
-};
+using TlaFixture = SlabFixture<ThreadLocalAllocator, Checks>;
+template <CheckLevel Checks>
+using SpaFixture = SlabFixture<ScalablePageAllocator, Checks>;
 
 struct MallocFixture {
   using Allocator = MallocAllocator;

@@ -33,8 +33,9 @@ class OffsetPtr {
   UNIMEM_HOST_DEVICE constexpr explicit operator bool() const noexcept { return !is_null(); }
 
   UNIMEM_HOST_DEVICE T *get(const void *base) const noexcept { return is_null() ? nullptr : get_unchecked(base); }
+  /// Integer arithmetic: a base of 0 is valid (MallocAllocator), and null + n would be undefined.
   UNIMEM_HOST_DEVICE T *get_unchecked(const void *base) const noexcept {
-    return reinterpret_cast<T *>(const_cast<char *>(static_cast<const char *>(base)) + off_);
+    return reinterpret_cast<T *>(reinterpret_cast<std::uintptr_t>(base) + off_);
   }
 
   template <class U>

@@ -99,8 +99,11 @@ UNIMEM_HOST_DEVICE constexpr std::uint32_t aligned_class_of(std::size_t size, st
   return kCount;
 }
 
+// Checked once per translation unit, in the host pass (device intrinsics are not constexpr).
+#if !defined(UNIMEM_DEVICE_PASS)
 static_assert(class_of(kMaxSize) == kCount - 1 && class_size(kCount - 1) == kMaxSize);
 static_assert(divide_by_class((std::uint64_t{1} << 21) - 1, 2) == ((std::uint64_t{1} << 21) - 1) / 48);
 static_assert(class_of(129) == 8 && class_size(8) == 160 && class_size(11) == 256 && class_size(12) == 320);
+#endif
 
 }  // namespace unimem::size_classes

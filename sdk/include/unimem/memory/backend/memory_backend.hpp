@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "unimem/core/config.hpp"
@@ -68,6 +69,10 @@ class MemoryBackend {
 
  protected:
   MemoryBackend() = default;
+  /// For factories that made a new region at @p p (host-visible): writes and publishes its header,
+  /// keeps a copy, and records the mapping. @p device is the kernels' address of p, if any.
+  void init_created(char *p, std::uint64_t region_bytes, BackendKind kind, std::string_view name = {},
+                    char *device = nullptr) noexcept;
 
   RegionHeader header_{};
   RegionView view_{};
