@@ -16,6 +16,7 @@
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/memory/shm_region_info.hpp"
 #if UNIMEM_HAS_CUDA
+#include "probe.hpp"
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
 #endif
 
@@ -70,8 +71,16 @@ int info() {
   std::printf("  posix_shm   compiled in, works here: %s\n",
               probe([&] { return PosixShmBackend::create(probe_name, 4096); }).c_str());
 #if UNIMEM_HAS_CUDA
-  std::printf("  cuda_shm    compiled in, works here: %s\n",
-              probe([&] { return CudaShmBackend::create(probe_name, 4096); }).c_str());
+  // Works here = a kernel writes through the mapping and the host sees it.
+  std::printf("  cuda_shm    compiled in, works here: %s\n", probe([&]() -> Result<std::unique_ptr<CudaShmBackend>> {
+                auto b = CudaShmBackend::create(probe_name, 4096);
+                if (!b) return b;
+                if (auto ok = kernels::probe_mapping<GpuVendor::cuda>((*b)->device_data(), (*b)->data(), 4096); !ok) {
+                  (void)(*b)->destroy();
+                  return ok.error();
+                }
+                return b;
+              }).c_str());
 #else
   std::printf("  cuda_shm    not compiled in (configure with UNIMEM_CUDA=ON)\n");
 #endif

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gpu_kernels.hpp"
+#include "probe.hpp"
 #include "support/test_support.hpp"
 #include "unimem/memory/backend/gpu_device_backend.hpp"
 #include "unimem/memory/backend/gpu_managed_backend.hpp"
@@ -76,6 +77,8 @@ TEST(GpuWithoutDevice, EveryBackendReportsNoDeviceAndLeavesNothing) {
   EXPECT_EQ(DeviceBackend::open(GpuIpcHandle{}).code(), Errc::no_device);
   EXPECT_EQ(ManagedBackend::create(4096).code(), Errc::no_device);
   EXPECT_EQ(DeviceTable::upload(MemoryManager::global()).code(), Errc::no_device);
+  char buf[64];
+  EXPECT_EQ(kernels::probe_mapping<kVendor>(buf, buf, sizeof buf).code(), Errc::no_device);
   EXPECT_EQ(Rt::malloc_device(64).code(), Errc::no_device);
 }
 
@@ -104,6 +107,18 @@ TEST(GpuShm, KernelAndHostShareTheBytes) {
   for (int i = 0; i < n; ++i) ASSERT_EQ(host[i], i * 3 + 1) << i;
   EXPECT_TRUE((*b)->destroy());
   EXPECT_FALSE(test::shm_exists(name));
+}
+
+TEST(GpuKernels, ProbeSeesKernelWritesThroughTheMapping) {
+  UNIMEM_REQUIRE_GPU();
+  const std::string name = test::unique_name("gpu-probe");
+  test::ShmNameGuard guard(name);
+  auto b = ShmBackend::create(name, 1 << 16);
+  ASSERT_TRUE(b) << b.error().what();
+  std::memcpy((*b)->data(), "keep me", 8);
+  auto ok = kernels::probe_mapping<kVendor>((*b)->device_data(), (*b)->data(), 1 << 16);
+  EXPECT_TRUE(ok) << ok.error().what();
+  EXPECT_STREQ((*b)->data(), "keep me");  // restored
 }
 
 TEST(GpuDevice, IpcHandleOpensInAnotherProcess) {
