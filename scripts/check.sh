@@ -7,6 +7,8 @@
 #   cuda  nvcc for sm_90: the CPU tests plus the CUDA tests (GPU tests skip, with the reason, without a GPU)
 #   hip   clang -x hip for gfx90a: the CPU tests plus the HIP tests (likewise)
 #   fuzz  the libFuzzer targets (clang 14, ASan + UBSan), each run for UNIMEM_FUZZ_SECONDS (30)
+# After cpu, the package: `cmake --install` into a temporary prefix, then samples/consumer built
+# against it with find_package and with pkg-config, and built from source with add_subdirectory.
 # UNIMEM_CHECK_CONFIGS="cpu tsan" limits the run to some of them. Ends with one line
 # "check: N passed, N failed" over all configurations; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -22,6 +24,30 @@ if [[ -n ${UNIMEM_CHECK_CONFIGS:-} ]]; then read -r -a configs <<<"$UNIMEM_CHECK
 
 jobs=$(nproc)
 passed=0 failed=0 broken=()
+
+# One package check: a description and a command; counted like a test.
+package_step() {
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1 && build/consumer/run >/dev/null 2>&1; then
+    echo "package: $what: ok"
+    passed=$((passed + 1))
+  else
+    echo "package: $what: FAILED"
+    failed=$((failed + 1))
+    broken+=("package ($what)")
+  fi
+}
+
+check_package() {
+  local prefix
+  prefix=$(mktemp -d)
+  rm -rf build/consumer && mkdir -p build/consumer
+  cmake --install build/cpu --prefix "$prefix" >/dev/null
+  package_step "find_package" bash -c "cmake -S samples/consumer -B build/consumer/fp -G Ninja -DCMAKE_PREFIX_PATH='$prefix' && cmake --build build/consumer/fp && ln -sf fp/consumer build/consumer/run"
+  package_step "pkg-config" bash -c "c++ -std=c++20 samples/consumer/main.cpp \$(PKG_CONFIG_PATH='$prefix/lib/pkgconfig' pkg-config --cflags --libs unimem) -o build/consumer/pc && ln -sf pc build/consumer/run"
+  package_step "add_subdirectory" bash -c "cmake -S samples/consumer -B build/consumer/sub -G Ninja -DUNIMEM_SOURCE_DIR='$PWD' -DUNIMEM_CUDA=OFF -DUNIMEM_HIP=OFF && cmake --build build/consumer/sub -j $jobs && ln -sf sub/consumer build/consumer/run"
+  rm -rf "$prefix"
+}
 for c in "${configs[@]}"; do
   echo "=== $c: configure and build"
   start=$SECONDS
@@ -56,6 +82,7 @@ for c in "${configs[@]}"; do
     broken+=("$c (no test summary)")
   fi
   rm -f "$log"
+  if [[ $c == cpu ]]; then check_package; fi
   echo "=== $c: done in $((SECONDS - start)) s"
 done
 
