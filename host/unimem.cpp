@@ -1,6 +1,6 @@
 // The `unimem` command: facts about this machine and the shared regions on it.
 //   unimem info
-//   unimem shm list | inspect NAME | check NAME | remove NAME [--force]
+//   unimem shm list | inspect NAME | check NAME [--reclaim] | remove NAME [--force]
 // Exit codes: 0 success, 1 the operation failed (e.g. a damaged region), 2 usage error.
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "unimem/core/cpu_features.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/malloc_backend.hpp"
 #include "unimem/memory/backend/posix_mmap_backend.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
@@ -28,7 +29,7 @@ constexpr const char *kUsage =
     "usage: unimem info\n"
     "       unimem shm list\n"
     "       unimem shm inspect NAME\n"
-    "       unimem shm check NAME\n"
+    "       unimem shm check NAME [--reclaim]\n"
     "       unimem shm remove NAME [--force]\n";
 
 int usage_error(const std::string &why) {
@@ -111,7 +112,42 @@ int shm_list() {
   return 0;
 }
 
-int shm_inspect(const char *name, bool check_only) {
+// The allocator in the region: its statistics, a structural check, and caches of dead processes.
+// @return 1 when the structures are damaged.
+int check_allocator(const char *name, bool reclaim) {
+  auto b = PosixShmBackend::attach(name);
+  if (!b) return std::fprintf(stderr, "unimem: %s\n", b.error().what().c_str()), 1;
+  auto a = SlabAllocator::attach_existing(**b);
+  if (!a) {
+    std::printf("allocator:     none (%s)\n", a.error().message().c_str());
+    return a.code() == Errc::not_found ? 0 : 1;
+  }
+  const bool tla = dynamic_cast<ThreadLocalAllocator *>(a->get()) != nullptr;
+  const AllocatorStats st = (*a)->stats();
+  std::printf("allocator:     %s, id %u\n", tla ? "ThreadLocalAllocator" : "ScalablePageAllocator", (*a)->id().value);
+  std::printf("in use:        %llu bytes (peak %llu), reserved %llu of %llu bytes, %llu large blocks\n",
+              static_cast<unsigned long long>(st.bytes_in_use), static_cast<unsigned long long>(st.peak_bytes_in_use),
+              static_cast<unsigned long long>(st.bytes_reserved), static_cast<unsigned long long>(st.capacity_bytes),
+              static_cast<unsigned long long>(st.large_blocks));
+  const HeapReport report = (*a)->check();
+  if (report.problems.empty()) {
+    std::printf("structure:     consistent (%u pages in use, %u in free runs)\n", report.pages_in_use, report.pages_free);
+  } else {
+    std::printf("structure:     %zu problem(s)\n", report.problems.size());
+    for (const auto &p : report.problems) std::printf("  %s\n", p.c_str());
+  }
+  if (report.dead_caches.empty()) std::printf("dead processes: none\n");
+  for (const auto &d : report.dead_caches) {
+    std::printf("dead process:  pid %u holds cache %u with %u span(s)%s\n", d.pid, d.slot, d.spans,
+                reclaim ? "" : " (use --reclaim to give them back)");
+  }
+  if (reclaim && !report.dead_caches.empty()) {
+    std::printf("reclaimed:     %u cache(s)\n", (*a)->reclaim_dead_processes());
+  }
+  return report.problems.empty() ? 0 : 1;
+}
+
+int shm_inspect(const char *name, bool check_only, bool reclaim = false) {
   auto r = inspect_shm_region(name);
   if (!r) return std::fprintf(stderr, "unimem: %s\n", r.error().what().c_str()), 1;
   if (!check_only) {
@@ -128,7 +164,8 @@ int shm_inspect(const char *name, bool check_only) {
     std::printf("%s\n", r->mapped_by.empty() ? " nobody" : "");
   }
   std::printf("header:        %s\n", r->problem ? r->problem->what().c_str() : "valid");
-  return r->problem ? 1 : 0;
+  if (r->problem) return 1;
+  return check_allocator(name, reclaim);
 }
 
 int shm_remove(const char *name, bool force) {
@@ -156,7 +193,9 @@ int main(int argc, char **argv) {
   if (a[0] == "shm" && a.size() >= 2) {
     if (a[1] == "list" && a.size() == 2) return shm_list();
     if (a[1] == "inspect" && a.size() == 3) return shm_inspect(argv[3], false);
-    if (a[1] == "check" && a.size() == 3) return shm_inspect(argv[3], true);
+    if (a[1] == "check" && (a.size() == 3 || (a.size() == 4 && a[3] == "--reclaim"))) {
+      return shm_inspect(argv[3], true, a.size() == 4);
+    }
     if (a[1] == "remove" && (a.size() == 3 || (a.size() == 4 && a[3] == "--force"))) {
       return shm_remove(argv[3], a.size() == 4);
     }

@@ -139,6 +139,18 @@ int tla_stress(const char *name, std::uint32_t alloc_id, std::uint64_t board_off
   return 0;
 }
 
+// tla-die NAME ALLOC: binds a cache of the ThreadLocalAllocator in region NAME, then dies holding it.
+int tla_die(const char *name, std::uint32_t alloc_id) {
+  auto b = attach_or_die(name);
+  auto a = ThreadLocalAllocator::attach(*b, AllocatorId{alloc_id});
+  if (!a) return fail(a.error().what());
+  if ((*a)->allocate_offset({}, 100).is_null()) return fail("out of memory");
+  std::printf("PID %d\n", getpid());
+  std::fflush(stdout);
+  raise(SIGKILL);
+  return 3;
+}
+
 // heap-lock-die NAME: takes the page-run lock of the allocator in region NAME and dies holding it.
 int heap_lock_die(const char *name) {
   auto b = attach_or_die(name);
@@ -166,6 +178,7 @@ int main(int argc, char **argv) {
                       std::strtoull(argv[6], nullptr, 10));
   }
   if (cmd == "heap-lock-die" && argc == 3) return heap_lock_die(argv[2]);
+  if (cmd == "tla-die" && argc == 4) return tla_die(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
   std::fprintf(stderr, "unimem_test_helper: unknown command '%s'\n", cmd.c_str());
   return 64;
 }

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "support/test_support.hpp"
+#include <signal.h>
+
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 
 using namespace unimem;
@@ -43,4 +46,28 @@ TEST(UnimemCli, ListInspectCheckRemove) {
   EXPECT_EQ(unimem_cmd({"shm", "remove", name, "--force"}).exit_code, 0);
   EXPECT_FALSE(test::shm_exists(name));
   EXPECT_EQ(unimem_cmd({"shm", "inspect", name}).exit_code, 1);
+}
+
+TEST(UnimemCli, CheckReportsAndReclaimsCachesOfDeadProcesses) {
+  const std::string name = test::unique_name("cli-dead");
+  test::ShmNameGuard guard(name);
+  auto b = PosixShmBackend::create(name, 16u << 20);
+  ASSERT_TRUE(b);
+  auto a = ThreadLocalAllocator::create(**b, AllocatorId{3});
+  ASSERT_TRUE(a);
+  auto clean = unimem_cmd({"shm", "check", name});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  EXPECT_NE(clean.out.find("ThreadLocalAllocator, id 3"), std::string::npos) << clean.out;
+  EXPECT_NE(clean.out.find("structure:     consistent"), std::string::npos) << clean.out;
+  EXPECT_NE(clean.out.find("dead processes: none"), std::string::npos) << clean.out;
+
+  auto dead = test::run_helper({"tla-die", name, "3"});
+  ASSERT_EQ(dead.exit_code, 128 + SIGKILL);
+  const std::string pid = dead.out.substr(4, dead.out.size() - 5);  // "PID <n>\n"
+  auto report = unimem_cmd({"shm", "check", name});
+  EXPECT_EQ(report.exit_code, 0) << report.out;
+  EXPECT_NE(report.out.find("dead process:  pid " + pid + " holds cache"), std::string::npos) << report.out;
+  auto fixed = unimem_cmd({"shm", "check", name, "--reclaim"});
+  EXPECT_NE(fixed.out.find("reclaimed:     1 cache(s)"), std::string::npos) << fixed.out;
+  EXPECT_NE(unimem_cmd({"shm", "check", name}).out.find("dead processes: none"), std::string::npos);
 }

@@ -291,3 +291,23 @@ TEST(ThreadLocalAllocator, SmallBlocksCarryNoHeader) {
   EXPECT_EQ(g.alloc->stats().bytes_reserved, size_classes::kPageSize);
   EXPECT_EQ(g.alloc->stats().bytes_in_use, 4096u * 16);
 }
+
+TEST(ThreadLocalAllocator, CheckFindsDamagedStructures) {
+  test::TlaFixture<CheckLevel::cheap> f(32u << 20);
+  std::vector<OffsetPtr<void>> keep;
+  for (int i = 0; i < 200; ++i) keep.push_back(f.alloc->allocate_offset({}, 16 + (i % 40) * 100));
+  const OffsetPtr<void> big = f.alloc->allocate_offset({}, 3u << 20);
+  for (int i = 0; i < 200; i += 3) ASSERT_EQ(f.alloc->free_offset({}, keep[i]), Errc::ok);
+  HeapReport ok = f.alloc->check();
+  EXPECT_TRUE(ok.problems.empty()) << ok.problems.front();
+  EXPECT_GT(ok.pages_in_use, 48u);
+  // Damage a boundary tag, as a stray write would: the check names the page.
+  auto v = detail::HeapView::at(f.backend->base(), RegionHeader::kHeaderBytes);
+  const std::uint32_t head = v.page_of(big.offset());
+  v.desc[head + 1].first = head + 7;
+  HeapReport bad = f.alloc->check();
+  ASSERT_FALSE(bad.problems.empty());
+  EXPECT_NE(bad.problems.front().find("page " + std::to_string(head + 1)), std::string::npos) << bad.problems.front();
+  v.desc[head + 1].first = head;
+  EXPECT_TRUE(f.alloc->check().problems.empty());
+}

@@ -381,6 +381,108 @@ AllocatorStats SlabAllocator::stats() const {
   return st;
 }
 
+// ---- checking ----
+
+HeapReport SlabAllocator::check() const {
+  using detail::PageState;
+  HeapReport r;
+  const detail::HeapView &v = heap_.v;
+  auto problem = [&](std::uint32_t page, const std::string &what) {
+    r.problems.push_back("page " + std::to_string(page) + ": " + what);
+  };
+  detail::lock_heap(v);
+  const std::uint32_t top = v.h->fresh_next;
+  std::uint32_t free_heads = 0;
+  for (std::uint32_t p = 0; p < top && r.problems.size() < 32;) {
+    const PageDesc &d = v.desc[p];
+    const PageState k = detail::state_kind(d.state.load(std::memory_order_acquire));
+    const std::uint32_t len = d.run_pages;
+    if (len == 0 || len > top - p) {
+      problem(p, "run of " + std::to_string(len) + " pages does not fit below page " + std::to_string(top));
+      ++p;
+      continue;
+    }
+    switch (k) {
+      case PageState::free_head:
+        ++free_heads;
+        r.pages_free += len;
+        if (len > 1 && (detail::state_kind(v.desc[p + len - 1].state.load(std::memory_order_relaxed)) != PageState::free_tail ||
+                        v.desc[p + len - 1].first != p)) {
+          problem(p, "free run's last page does not point back to it");
+        }
+        break;
+      case PageState::span_owned:
+      case PageState::span_full:
+      case PageState::span_available:
+        if (d.size_class >= size_classes::kCount || len != size_classes::span_pages(d.size_class) ||
+            d.capacity != ((std::uint64_t{len} << size_classes::kPageShift) / size_classes::class_size(d.size_class))) {
+          problem(p, "span geometry does not match its class " + std::to_string(d.size_class));
+        } else if (d.bump > d.capacity || d.used.load(std::memory_order_relaxed) > d.capacity) {
+          problem(p, "span counts exceed its capacity");
+        }
+        [[fallthrough]];
+      case PageState::large:
+        r.pages_in_use += len;
+        for (std::uint32_t i = 1; i < len; ++i) {
+          if (detail::state_kind(v.desc[p + i].state.load(std::memory_order_relaxed)) != PageState::tail ||
+              v.desc[p + i].first != p) {
+            problem(p + i, "tail page does not point to its run's head " + std::to_string(p));
+            break;
+          }
+        }
+        break;
+      default:
+        problem(p, "state " + std::to_string(static_cast<unsigned>(k)) + " where a run should start");
+        break;
+    }
+    p += len;
+  }
+  std::uint32_t binned = 0;
+  for (std::uint32_t b = 0; b < detail::kFreeBins; ++b) {
+    for (std::uint32_t e = v.h->bins[b]; e != detail::kNoPage && binned <= top; e = v.desc[e - 1].run_next, ++binned) {
+      const PageDesc &d = v.desc[e - 1];
+      if (detail::state_kind(d.state.load(std::memory_order_relaxed)) != PageState::free_head || detail::bin_of(d.run_pages) != b) {
+        problem(e - 1, "listed in free bin " + std::to_string(b) + " but is not a free run of that size");
+      }
+    }
+  }
+  if (binned != free_heads) {
+    r.problems.push_back(std::to_string(free_heads) + " free runs, " + std::to_string(binned) + " in the free bins");
+  }
+  if (r.pages_in_use != v.h->pages_in_use.load(std::memory_order_relaxed)) {
+    r.problems.push_back("pages in use: counted " + std::to_string(r.pages_in_use) + ", recorded " +
+                         std::to_string(v.h->pages_in_use.load(std::memory_order_relaxed)));
+  }
+  for (std::uint32_t s = 0; s < v.h->host_slots + v.h->shared_slots; ++s) {
+    const std::uint32_t tag = v.slots[s].owner.owner();
+    if (tag == 0 || (tag & Mutex::kDeviceOwnerBit) || detail::process_alive(tag)) continue;
+    std::uint32_t spans = 0;
+    for (std::uint32_t c = 0; c < size_classes::kCount; ++c) {
+      spans += v.slots[s].current[c] != detail::kNoPage;
+      for (std::uint32_t e = v.slots[s].owned[c]; e != detail::kNoPage && spans <= top; e = v.desc[e - 1].owned_next) ++spans;
+    }
+    r.dead_caches.push_back({s, tag, spans});
+  }
+  v.h->lock.unlock();
+  return r;
+}
+
+Result<std::unique_ptr<SlabAllocator>> SlabAllocator::attach_existing(MemoryBackend &backend) {
+  if (!backend.base() || backend.region_size() < kHeapHeaderOffset + sizeof(HeapHeader)) {
+    return Error(Errc::not_found, "region holds no unimem allocator");
+  }
+  const auto *h = reinterpret_cast<const HeapHeader *>(backend.base() + kHeapHeaderOffset);
+  const AllocatorId id{h->allocator_id};
+  if (h->kind == static_cast<std::uint32_t>(HeapKind::scalable_page_allocator)) {
+    auto a = ScalablePageAllocator::attach(backend, id);
+    if (!a) return a.error();
+    return std::unique_ptr<SlabAllocator>(std::move(*a));
+  }
+  auto a = ThreadLocalAllocator::attach(backend, id);  // validates magic, version and layout
+  if (!a) return a.error();
+  return std::unique_ptr<SlabAllocator>(std::move(*a));
+}
+
 // ---- the two allocators ----
 
 Result<std::unique_ptr<ThreadLocalAllocator>> ThreadLocalAllocator::create(MemoryBackend &backend, AllocatorId id,

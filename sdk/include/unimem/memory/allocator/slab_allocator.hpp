@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "unimem/core/config.hpp"
 #include "unimem/core/error.hpp"
@@ -31,6 +33,19 @@
 namespace unimem {
 
 using detail::CheckLevel;
+
+/// What SlabAllocator::check() finds.
+struct HeapReport {
+  std::vector<std::string> problems;  ///< structural inconsistencies; empty when the heap is sound
+  struct DeadCache {
+    std::uint32_t slot;
+    std::uint32_t pid;    ///< the process that bound it and no longer exists
+    std::uint32_t spans;  ///< spans it keeps from everyone else until reclaimed
+  };
+  std::vector<DeadCache> dead_caches;
+  std::uint32_t pages_in_use = 0;
+  std::uint32_t pages_free = 0;  ///< in free runs (pages never used are not counted)
+};
 
 struct SlabAllocatorOptions {
   std::uint32_t host_slots = 64;    ///< host threads with a cache of their own (more share by thread id)
@@ -69,6 +84,14 @@ class SlabAllocator : public AllocatorHandle, public AllocatorBase<SlabAllocator
 
   /// @brief Releases the caches of processes that died holding them. @return caches released.
   std::uint32_t reclaim_dead_processes();
+
+  /// @brief Verifies the heap's structures (page runs, boundary tags, spans, free bins, page
+  /// accounting) under the heap lock, and lists caches bound by processes that no longer exist.
+  HeapReport check() const;
+
+  /// @brief Attaches whichever slab allocator (thread-local or scalable page) @p backend holds,
+  /// with the id recorded in its header; not_found if it holds none.
+  static Result<std::unique_ptr<SlabAllocator>> attach_existing(MemoryBackend &backend);
 
   /// @brief A reference for code that runs on the host with explicit thread ids (e.g. emulated kernels).
   SlabAllocatorRef ref() const noexcept { return SlabAllocatorRef(heap_, id()); }
