@@ -311,3 +311,45 @@ TEST(ThreadLocalAllocator, CheckFindsDamagedStructures) {
   v.desc[head + 1].first = head;
   EXPECT_TRUE(f.alloc->check().problems.empty());
 }
+
+TEST(ThreadLocalAllocator, HandlesOfOneRegionKeepTheirOwnCaches) {
+  Tla f(16u << 20);
+  auto second = ThreadLocalAllocator::attach(*f.backend, test::kTestAlloc);
+  ASSERT_TRUE(second);
+  std::atomic<int> step{0};
+  std::thread t([&] {
+    ASSERT_FALSE((*second)->allocate_offset({}, 64).is_null());  // binds a cache through the second handle
+    step = 1;
+    while (step != 2) std::this_thread::yield();
+    ASSERT_FALSE((*second)->allocate_offset({}, 64).is_null());  // still its own cache
+  });
+  while (step != 1) std::this_thread::yield();
+  f.alloc.reset();  // destroying the first handle must leave the second handle's caches alone
+  EXPECT_EQ(bound_slots(*f.backend), 1u);
+  step = 2;
+  t.join();
+  EXPECT_EQ(bound_slots(*f.backend), 0u);
+}
+
+namespace {
+// Allocates in its destructor, which runs at thread exit after the thread's caches were released.
+struct FreesAtExit {
+  ThreadLocalAllocator *a = nullptr;
+  ~FreesAtExit() {
+    if (!a) return;
+    const OffsetPtr<void> p = a->allocate_offset({}, 32);
+    if (p.is_null() || a->free_offset({}, p) != Errc::ok) std::abort();
+  }
+};
+thread_local FreesAtExit t_frees_at_exit;
+}  // namespace
+
+TEST(ThreadLocalAllocator, AllocationDuringThreadExitUsesASharedCache) {
+  Tla f(16u << 20);
+  std::thread([&] {
+    t_frees_at_exit.a = f.alloc.get();  // constructed before the thread binds a cache: destroyed after
+    ASSERT_FALSE(f.alloc->allocate_offset({}, 64).is_null());
+  }).join();
+  EXPECT_EQ(bound_slots(*f.backend), 0u);
+  EXPECT_EQ(f.alloc->stats().bytes_in_use, 64u);
+}

@@ -59,6 +59,15 @@ class Mutex {
 
   UNIMEM_HOST_DEVICE void unlock() noexcept { owner_.store(0, std::memory_order_release); }
 
+#if !defined(UNIMEM_DEVICE_PASS)
+  /// @brief Takes the lock over from @p dead_owner (a tag seen by owner()) if it still holds it and
+  /// its process no longer exists; never waits. @return whether the caller now holds the lock.
+  bool try_take_over(std::uint32_t dead_owner) noexcept {
+    if (dead_owner == 0 || (dead_owner & kDeviceOwnerBit) || detail::process_alive(dead_owner)) return false;
+    return owner_.compare_exchange_strong(dead_owner, my_tag(), std::memory_order_acquire);
+  }
+#endif
+
   /// @brief The current owner's tag (0 when free); for diagnostics such as `unimem shm inspect`.
   UNIMEM_HOST_DEVICE std::uint32_t owner() const noexcept { return owner_.load(std::memory_order_relaxed); }
 

@@ -44,6 +44,7 @@ struct LastBinding {
   std::uint32_t slot = 0;
 };
 thread_local LastBinding t_last;
+thread_local bool t_exiting = false;  // set once this thread's bindings are released at exit
 
 void forget_binding_after_fork() noexcept { t_last = LastBinding{}; }
 [[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, forget_binding_after_fork);
@@ -60,6 +61,10 @@ struct SlabBinding {
 struct SlabThreadBindings {
   std::vector<SlabBinding> list;
   ~SlabThreadBindings() {
+    // Thread-local objects destroyed after this one may still allocate: they must neither use the
+    // slots released here (t_last) nor bind new ones (the list is gone), so they take shared slots.
+    t_exiting = true;
+    t_last = LastBinding{};
     std::lock_guard lock(g_mu);
     for (const auto &b : list) {
       if (b.pid == detail::current_pid() && g_live.count(b.alloc) && b.alloc->generation_ == b.generation &&
@@ -187,11 +192,10 @@ SlabAllocator::~SlabAllocator() {
     g_live.erase(this);
   }
   if (!backend_.base()) return;  // the backend was destroyed first: its memory is gone, touch nothing
-  // No thread of this process may use the allocator any more: release every cache it bound.
-  const std::uint32_t me = detail::current_pid();
-  for (std::uint32_t s = 0; s < heap_.v.h->host_slots; ++s) {
-    if (heap_.v.slots[s].owner.owner() == me) release_bound_slot(s);
-  }
+  // No thread may use this handle any more: release the caches bound through it (and only those:
+  // another handle of this process on the same region keeps its own).
+  const std::vector<std::uint32_t> bound = bound_;
+  for (std::uint32_t s : bound) release_bound_slot(s);
 }
 
 Result<SlabAllocatorRef> SlabAllocator::device_ref() const {
@@ -213,6 +217,7 @@ static UNIMEM_FORCEINLINE std::uint32_t cached_slot(std::uint64_t generation) no
 
 std::uint32_t SlabAllocator::bound_slot() {
   if (const std::uint32_t s = cached_slot(generation_); s != kNoSlot) return s;
+  if (t_exiting) return kNoSlot;
   const std::uint32_t me = detail::current_pid();
   std::uint32_t slot = kNoSlot;
   for (const auto &b : t_bindings.list) {
@@ -231,12 +236,18 @@ std::uint32_t SlabAllocator::bound_slot() {
     if (slot == kNoSlot) return kNoSlot;  // every cache is bound: share one by thread id
     std::erase_if(t_bindings.list, [&](const SlabBinding &b) { return b.alloc == this; });
     t_bindings.list.push_back(SlabBinding{this, generation_, me, slot});
+    std::lock_guard lock(bound_mu_);
+    bound_.push_back(slot);
   }
   t_last = LastBinding{generation_, slot};
   return slot;
 }
 
 void SlabAllocator::release_bound_slot(std::uint32_t slot) {
+  {
+    std::lock_guard lock(bound_mu_);
+    std::erase(bound_, slot);
+  }
   heap_.release_slot(slot);
   heap_.v.slots[slot].owner.unlock();
 }
@@ -259,12 +270,7 @@ std::uint32_t SlabAllocator::reclaim_dead_processes() {
   const std::uint32_t total = heap_.v.h->host_slots + heap_.v.h->shared_slots;
   for (std::uint32_t s = 0; s < total; ++s) {
     Mutex &m = heap_.v.slots[s].owner;
-    const std::uint32_t tag = m.owner();
-    if (tag == 0 || (tag & Mutex::kDeviceOwnerBit) || detail::process_alive(tag)) continue;
-    if (m.lock() != LockState::recovered) {  // someone alive took it between our look and our lock
-      m.unlock();
-      continue;
-    }
+    if (!m.try_take_over(m.owner())) continue;  // free, alive, or taken over by someone else first
     if (s < heap_.v.h->host_slots) heap_.release_slot(s);  // shared slots keep their spans for the next caller
     m.unlock();
     ++reclaimed;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,8 @@ class SlabAllocator : public AllocatorHandle, public AllocatorBase<SlabAllocator
   bool bind_threads_;
   bool fast_path_;  ///< bind_threads_ and no allocated-bit table: the inlined paths apply
   std::uint64_t generation_;
+  std::mutex bound_mu_;
+  std::vector<std::uint32_t> bound_;  ///< host slots bound through this handle (slow paths only)
 };
 
 }  // namespace unimem

@@ -134,6 +134,9 @@ struct SlabHeap {
 
   UNIMEM_HOST_DEVICE void free_span(std::uint32_t page) const noexcept {
     lock_heap(v);
+    // Mark it free first: should it merge into its left neighbour, a dangling pointer into it must
+    // still be seen as foreign, not as a block of a live span.
+    v.desc[page].state.store(make_state(PageState::free_head), std::memory_order_relaxed);
     free_run(v, page, v.desc[page].run_pages);
     v.h->lock.unlock();
   }
@@ -153,15 +156,17 @@ struct SlabHeap {
   /// Gives back every span of @p slot.
   UNIMEM_HOST_DEVICE void release_slot(std::uint32_t slot) const noexcept {
     CacheSlot &s = v.slots[slot];
+    // Each span leaves the cache's lists before it is released: a process killed in the middle
+    // leaks a span at worst, and never leaves one listed that is already released.
     for (std::uint32_t c = 0; c < size_classes::kCount; ++c) {
-      if (const std::uint32_t cur = s.current[c]; cur != kNoPage) release_span(slot, cur - 1);
-      for (std::uint32_t r = s.owned[c]; r != kNoPage;) {
-        const std::uint32_t next = v.desc[r - 1].owned_next;
-        release_span(slot, r - 1);
-        r = next;
+      if (const std::uint32_t cur = s.current[c]; cur != kNoPage) {
+        s.current[c] = kNoPage;
+        release_span(slot, cur - 1);
       }
-      s.current[c] = kNoPage;
-      s.owned[c] = kNoPage;
+      while (const std::uint32_t r = s.owned[c]) {
+        s.owned[c] = v.desc[r - 1].owned_next;
+        release_span(slot, r - 1);
+      }
     }
     flush_live(slot);
   }
@@ -346,12 +351,13 @@ struct SlabHeap {
       std::uint32_t kept = 0, last = kNoPage;
       for (std::uint32_t r = *link; r != kNoPage; link = &v.desc[r - 1].owned_next, r = *link, ++kept) {
         if (has_room(v.desc[r - 1])) {
+          // Unlink, make current, then list the old one: no span is ever in two places.
           *link = v.desc[r - 1].owned_next;
+          s.current[c] = r;
           if (cur != kNoPage) {
             v.desc[cur - 1].owned_next = s.owned[c];
             s.owned[c] = cur;
           }
-          s.current[c] = r;
           break;
         }
         last = r;
@@ -364,9 +370,9 @@ struct SlabHeap {
           *tail = kNoPage;
           if (release_full(v.desc[last - 1], slot)) release_available(v.desc[last - 1], last - 1);
         }
+        s.current[c] = kNoPage;
         v.desc[cur - 1].owned_next = s.owned[c];
         s.owned[c] = cur;
-        s.current[c] = kNoPage;
       }
       flush_live(slot);
       std::uint32_t page = pop_central(c);
@@ -400,13 +406,17 @@ struct SlabHeap {
       // so an offset aligned here is an address aligned in all of them. `extra` pages guarantee one.
       std::uint32_t head = run;
       while (v.page_offset(head) % alignment != 0) ++head;
+      // Order for crash safety: shrink the slack before the block to a consistent free run, mark
+      // the block (so trimming cannot merge into it), then give both slacks back.
       const auto n = static_cast<std::uint32_t>(pages);
+      const auto end = static_cast<std::uint32_t>(run + pages + extra);
+      if (head > run) v.desc[run].run_pages = head - run;
       PageDesc &d = v.desc[head];
       d.large_bytes = bytes;
       mark_run_tails(v, head, n);
       d.state.store(make_state(PageState::large), std::memory_order_release);
-      if (head > run) free_run(v, run, head - run);  // trim the alignment slack on both sides
-      if (run + pages + extra > head + n) free_run(v, head + n, static_cast<std::uint32_t>(run + pages + extra - head - n));
+      if (end > head + n) free_run(v, head + n, end - head - n);
+      if (head > run) free_run(v, run, head - run);
       v.h->large_live_bytes.fetch_add(bytes, std::memory_order_relaxed);
       v.h->large_blocks.fetch_add(1, std::memory_order_relaxed);
       v.h->lock.unlock();
@@ -465,10 +475,13 @@ struct SlabHeap {
       return FreeStatus::ok;
     }
     push_remote(d, off);
+    // Once the push lands the span may be emptied, freed and reused by another class before the
+    // lines below run, so the class is read again after the CAS (which reads the new owner's
+    // seq_cst store): a reused full span is then harmlessly offered to its own class.
     std::uint32_t st = d.state.load(std::memory_order_seq_cst);
     if (state_kind(st) == PageState::span_full &&
         d.state.compare_exchange_strong(st, make_state(PageState::span_available), std::memory_order_seq_cst)) {
-      push_central(c, head);
+      push_central(d.size_class, head);
     }
     return FreeStatus::ok;
   }
