@@ -16,6 +16,7 @@
 #include "unimem/memory/memory_manager.hpp"
 #include "unimem/thread/atomic.hpp"
 #include "unimem/thread/mutex.hpp"
+#include "unimem/thread/rw_lock.hpp"
 #include "unimem/thread/this_thread.hpp"
 #include "pattern.hpp"
 
@@ -68,6 +69,22 @@ int mutex_add(const char *name, long n) {
     if (i % 64 == 0) this_thread::yield();
     *counter = v + 1;
     m->unlock();
+  }
+  return 0;
+}
+
+// rwlock-add NAME N: N times, under the RwLock at data(), adds 1 to two plain counters (data() + 64
+// and + 128) with a yield now and then between them, so a reader without exclusion sees them differ.
+int rwlock_add(const char *name, long n) {
+  auto b = attach_or_die(name);
+  auto *l = reinterpret_cast<RwLock *>(b->data());
+  auto *x = reinterpret_cast<volatile std::uint64_t *>(b->data() + 64);
+  auto *y = reinterpret_cast<volatile std::uint64_t *>(b->data() + 128);
+  for (long i = 0; i < n; ++i) {
+    ScopedLock guard(*l);
+    *x = *x + 1;
+    if (i % 64 == 0) this_thread::yield();
+    *y = *y + 1;
   }
   return 0;
 }
@@ -170,6 +187,7 @@ int main(int argc, char **argv) {
   if (cmd == "atomic-add" && argc == 4) return atomic_add(argv[2], std::strtol(argv[3], nullptr, 10));
   if (cmd == "mutex-add" && argc == 4) return mutex_add(argv[2], std::strtol(argv[3], nullptr, 10));
   if (cmd == "mutex-die" && argc == 3) return mutex_die(argv[2]);
+  if (cmd == "rwlock-add" && argc == 4) return rwlock_add(argv[2], std::strtol(argv[3], nullptr, 10));
   if (cmd == "resolve" && argc == 4) return resolve(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
   if (cmd == "attach-expect" && argc == 4) return attach_expect(argv[2], argv[3]);
   if (cmd == "tla-stress" && argc == 7) {

@@ -123,6 +123,36 @@ TEST(RwLockStress, ReadersNeverSeeAHalfWrite) {
   EXPECT_EQ(l.readers(), 0u);
 }
 
+TEST(RwLockStress, ProcessesWriteReadersNeverSeeAHalfWrite) {
+  const std::string name = test::unique_name("rwlock");
+  test::ShmNameGuard guard(name);
+  auto shm = PosixShmBackend::create(name, 4096);
+  ASSERT_TRUE(shm);
+  auto *l = new ((*shm)->data()) RwLock;
+  auto *x = reinterpret_cast<volatile std::uint64_t *>((*shm)->data() + 64);
+  auto *y = reinterpret_cast<volatile std::uint64_t *>((*shm)->data() + 128);
+  *x = 0;
+  *y = 0;
+  constexpr int kWriters = 3;
+  constexpr long kIters = 20000;
+  std::vector<pid_t> kids;
+  for (int p = 0; p < kWriters; ++p) kids.push_back(test::spawn_helper({"rwlock-add", name, std::to_string(kIters)}));
+  long torn = 0, reads = 0;
+  for (bool writing = true; writing;) {  // read while the writer processes run
+    {
+      SharedLock guard(*l);
+      torn += *x != *y;
+      writing = *x < kWriters * kIters;
+    }
+    ++reads;
+  }
+  for (pid_t k : kids) EXPECT_EQ(test::wait_helper(k).exit_code, 0);
+  EXPECT_EQ(torn, 0) << "of " << reads << " reads";
+  EXPECT_EQ(*x, std::uint64_t{kWriters} * kIters);
+  EXPECT_EQ(*y, *x);
+  EXPECT_EQ(l->readers(), 0u);
+}
+
 TEST(RwLock, ReadersShareWritersExclude) {
   RwLock l;
   l.lock_shared();
