@@ -8,7 +8,8 @@
 #   hip   clang -x hip for gfx90a: the CPU tests plus the HIP tests (likewise)
 #   fuzz  the libFuzzer targets (clang 14, ASan + UBSan), each run for UNIMEM_FUZZ_SECONDS (30)
 # After cpu, the package: `cmake --install` into a temporary prefix, then samples/consumer built
-# against it with find_package and with pkg-config, and built from source with add_subdirectory.
+# against it with find_package and with pkg-config, and built from source with add_subdirectory;
+# and the docs: every example of docs/api compiled and run, Doxygen with no warning.
 # UNIMEM_CHECK_CONFIGS="cpu tsan" limits the run to some of them. Ends with one line
 # "check: N passed, N failed" over all configurations; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -35,6 +36,25 @@ package_step() {
     echo "package: $what: FAILED"
     failed=$((failed + 1))
     broken+=("package ($what)")
+  fi
+}
+
+check_docs() {
+  local summary
+  summary=$(python3 scripts/doc_examples.py build/cpu | tee /dev/stderr | tail -n 1)
+  passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$summary")))
+  local bad
+  bad=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")
+  failed=$((failed + bad))
+  ((bad == 0)) || broken+=("docs (examples)")
+  rm -rf build/doxygen && mkdir -p build/doxygen
+  if doxygen docs/Doxyfile >/dev/null 2>&1 && [[ ! -s build/doxygen/warnings.log ]]; then
+    echo "docs: doxygen: no warnings"
+    passed=$((passed + 1))
+  else
+    echo "docs: doxygen warnings:" && head -20 build/doxygen/warnings.log
+    failed=$((failed + 1))
+    broken+=("docs (doxygen)")
   fi
 }
 
@@ -82,7 +102,10 @@ for c in "${configs[@]}"; do
     broken+=("$c (no test summary)")
   fi
   rm -f "$log"
-  if [[ $c == cpu ]]; then check_package; fi
+  if [[ $c == cpu ]]; then
+    check_package
+    check_docs
+  fi
   echo "=== $c: done in $((SECONDS - start)) s"
 done
 
