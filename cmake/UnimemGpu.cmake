@@ -85,3 +85,14 @@ function(unimem_hip_sources target)
   target_link_options(${target} PRIVATE --hip-link --rocm-path=${UNIMEM_ROCM_PATH})
   target_link_libraries(${target} PRIVATE unimem_hip_runtime)
 endfunction()
+
+# Sources written once for both vendors are built from per-vendor subdirectories (cuda/, hip/),
+# because a source file's language is a per-directory property.
+macro(unimem_add_vendor_subdirectories)
+  if(UNIMEM_WITH_CUDA)
+    add_subdirectory(cuda)
+  endif()
+  if(UNIMEM_WITH_HIP)
+    add_subdirectory(hip)
+  endif()
+endmacro()

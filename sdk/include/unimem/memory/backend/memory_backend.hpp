@@ -31,10 +31,6 @@ struct RegionView {
     return host_base;
 #endif
   }
-  UNIMEM_HOST_DEVICE bool contains(const void *p, const char *region_base) const noexcept {
-    auto *c = static_cast<const char *>(p);
-    return region_base && c >= region_base && c < region_base + region_bytes;
-  }
 };
 static_assert(std::is_trivially_copyable_v<RegionView>);
 
