@@ -40,8 +40,10 @@ package_step() {
 }
 
 check_docs() {
-  local summary
-  summary=$(python3 scripts/doc_examples.py build/cpu | tee /dev/stderr | tail -n 1)
+  local out summary
+  out=$(python3 scripts/doc_examples.py build/cpu 2>&1) || true  # failures are counted below, not fatal
+  echo "$out"
+  summary=$(tail -n 1 <<<"$out")
   passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$summary")))
   local bad
   bad=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")
