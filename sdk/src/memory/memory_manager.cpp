@@ -33,28 +33,26 @@ void MemoryManager::set_base(AllocatorId id, std::uint64_t base) noexcept {
   detail::atomic_store<thread_scope::system>(host_bases_.get() + id.value, base, std::memory_order_release);
 }
 
-Result<void> MemoryManager::check_backend_id_free(BackendId id) const {
-  if (id.value >= limits_.max_backends) {
-    return Error(Errc::capacity_exceeded, "backend id " + id_str(id.value) + " is outside this manager's table (max " +
-                                              id_str(limits_.max_backends) + " backends)");
+namespace {
+// Shared by both id kinds: within the table, and not taken (checked by `taken`, under the lock).
+template <class Taken>
+Result<void> check_id_free(std::uint32_t id, std::uint32_t limit, const char *kind, std::mutex &mu, Taken &&taken) {
+  if (id >= limit) {
+    return Error(Errc::capacity_exceeded, std::string(kind) + " id " + id_str(id) + " is outside this manager's table (max " +
+                                              id_str(limit) + " " + kind + "s)");
   }
-  std::lock_guard lock(mu_);
-  if (backends_[id.value].backend) {
-    return Error(Errc::already_exists, "backend id " + id_str(id.value) + " is already registered");
-  }
+  std::lock_guard lock(mu);
+  if (taken()) return Error(Errc::already_exists, std::string(kind) + " id " + id_str(id) + " is already registered");
   return success();
+}
+}  // namespace
+
+Result<void> MemoryManager::check_backend_id_free(BackendId id) const {
+  return check_id_free(id.value, limits_.max_backends, "backend", mu_, [&] { return backends_[id.value].backend != nullptr; });
 }
 
 Result<void> MemoryManager::check_allocator_id_free(AllocatorId id) const {
-  if (id.value >= limits_.max_allocators) {
-    return Error(Errc::capacity_exceeded, "allocator id " + id_str(id.value) + " is outside this manager's table (max " +
-                                              id_str(limits_.max_allocators) + " allocators)");
-  }
-  std::lock_guard lock(mu_);
-  if (allocators_[id.value].registered) {
-    return Error(Errc::already_exists, "allocator id " + id_str(id.value) + " is already registered");
-  }
-  return success();
+  return check_id_free(id.value, limits_.max_allocators, "allocator", mu_, [&] { return allocators_[id.value].registered; });
 }
 
 Result<MemoryBackend *> MemoryManager::register_backend(BackendId id, std::unique_ptr<MemoryBackend> backend) {
