@@ -41,6 +41,14 @@
 #define UNIMEM_GLOBAL
 #endif
 
+// A host/device template that calls into its template argument (an allocator, a hash) may be
+// instantiated with a host-only type; nvcc would warn although only host code calls it then.
+#if defined(UNIMEM_COMPILER_CUDA)
+#define UNIMEM_EXEC_CHECK_DISABLE _Pragma("nv_exec_check_disable")
+#else
+#define UNIMEM_EXEC_CHECK_DISABLE
+#endif
+
 // Backend availability: set to 1 by the unimem::cuda / unimem::hip targets for their users.
 #ifndef UNIMEM_HAS_CUDA
 #define UNIMEM_HAS_CUDA 0

@@ -90,6 +90,13 @@ class SlabAllocator : public AllocatorHandle, public AllocatorBase<SlabAllocator
   /// accounting) under the heap lock, and lists caches bound by processes that no longer exist.
   HeapReport check() const;
 
+  /// @brief The kind of region the heap lives in (host, pinned and mapped, managed, device ...).
+  BackendKind backend_kind() const noexcept { return backend_.kind(); }
+
+  /// @brief The region's root word: the offset of its root object (Directory), 0 until one is
+  /// published (compare-exchange from 0, so the first publisher wins).
+  Atomic<std::uint64_t> &root() const noexcept { return heap_.v.h->root; }
+
   /// @brief Attaches whichever slab allocator (thread-local or scalable page) @p backend holds,
   /// with the id recorded in its header; not_found if it holds none.
   static Result<std::unique_ptr<SlabAllocator>> attach_existing(MemoryBackend &backend);

@@ -38,7 +38,7 @@
 namespace unimem::detail {
 
 inline constexpr std::uint64_t kHeapMagic = 0x50414548494e55ull;  // "UNIHEAP"
-inline constexpr std::uint32_t kHeapLayoutVersion = 1;
+inline constexpr std::uint32_t kHeapLayoutVersion = 2;
 inline constexpr std::uint32_t kNoPage = 0;  ///< page references are index + 1
 inline constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 48) - 1;
 inline constexpr std::uint64_t kNullLink = kOffsetMask;  ///< end of a block free list
@@ -128,6 +128,7 @@ struct HeapHeader {
   Atomic<std::uint64_t> live_bytes;  ///< signed (two's complement); small blocks, flushed from slots
   Atomic<std::uint64_t> peak_live_bytes;
   Atomic<std::uint32_t> lock_recoveries;  ///< times the heap lock was taken over from a dead process
+  Atomic<std::uint64_t> root;  ///< offset of the region's root object (containers' Directory); 0 before it exists
 };
 
 /// Trivially copyable view of a heap, valid in the process (or on the device) whose base it holds.

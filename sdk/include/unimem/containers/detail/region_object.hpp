@@ -1,0 +1,111 @@
+// What every container shares: its state block lives in the allocator's region and starts with a
+// type tag, so that attaching by offset (or by name, through Directory) checks that the offset
+// really holds this kind of container before anything reads it; and its handle is the pair
+// {state address here, allocator}, trivially copyable, rebindable to another view of the same
+// region (another process, or the device addresses a kernel uses).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include "unimem/containers/detail/allocator_ref.hpp"
+#include "unimem/core/config.hpp"
+#include "unimem/core/error.hpp"
+#include "unimem/memory/offset_ptr.hpp"
+
+namespace unimem::detail {
+
+/// A tag for a container kind and its element types' sizes and alignments: enough to tell a
+/// vector<int> from a vector<double> or a list<int>, in every process and compiler.
+template <class... Ts>
+constexpr std::uint64_t type_tag(std::string_view kind) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : kind) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  ((h = (h ^ (sizeof(Ts) << 8 | alignof(Ts))) * 0x100000001b3ull), ...);
+  return h | 1;  // never 0, the tag of a destroyed or never-created state
+}
+
+/// Allocates and value-initialises a State in @p a's region and stamps it with @p tag.
+template <class State, class A>
+Result<State *> create_state(const AllocatorRef<A> &a, std::uint64_t tag, std::string_view what) {
+  const OffsetPtr<void> off = a.allocate(sizeof(State), alignof(State));
+  if (off.is_null()) return Error(Errc::out_of_memory, std::string(what) + ": no room for its state");
+  State *s = ::new (a.address(off)) State{};
+  s->tag = tag;
+  return s;
+}
+
+/// The State at @p at in @p alloc's region, if it lies inside the region and carries @p tag.
+template <class State, class A>
+Result<State *> find_state(A &alloc, OffsetPtr<State> at, std::uint64_t tag, std::string_view what) {
+  if (at.is_null() || at.offset() % alignof(State) != 0 || at.offset() > alloc.extent() ||
+      alloc.extent() - at.offset() < sizeof(State)) {
+    return Error(Errc::invalid_argument, std::string(what) + ": offset " + std::to_string(at.offset()) +
+                                             " is not an aligned state inside the region");
+  }
+  State *s = at.get_unchecked(alloc.base());
+  if (s->tag != tag) {
+    return Error(Errc::invalid_argument,
+                 std::string(what) + ": offset " + std::to_string(at.offset()) + " does not hold one (wrong type or destroyed)");
+  }
+  return s;
+}
+
+/// Clears the tag (a later attach fails cleanly) and frees the state block.
+template <class State, class A>
+void destroy_state(const AllocatorRef<A> &a, State *s) noexcept {
+  s->tag = 0;
+  (void)a.deallocate(a.offset(s).template cast<void>());
+}
+
+/// The handle part every container shares: {state address here, allocator}, attach by offset and
+/// rebind. Derived declares kTypeTag, kName, `template <class B> using rebound = ...` and befriends
+/// this class so that it can call Derived's (state *, AllocatorRef) constructor.
+template <class Derived, class State, class A>
+class RegionObject {
+ public:
+  using state = State;
+  using allocator_type = A;
+
+  /// @brief The container whose state is at @p at in @p alloc's region (written by any process):
+  /// invalid_argument if the offset is outside the region or holds something else.
+  static Result<Derived> attach(A &alloc, OffsetPtr<State> at) {
+    auto s = find_state(alloc, at, Derived::kTypeTag, Derived::kName);
+    if (!s) return s.error();
+    return Derived(*s, AllocatorRef<A>(alloc));
+  }
+  /// @brief The same container seen through @p other, another handle on the same region: e.g. the
+  /// allocator's device_ref() for a kernel, or ref() for code with explicit thread ids.
+  template <class B>
+  UNIMEM_HOST_DEVICE auto rebind(B &other) const noexcept {
+    using R = typename Derived::template rebound<B>;
+    return R(offset().get_unchecked(other.base()), AllocatorRef<B>(other));
+  }
+  /// @brief The state's offset in the region: what another process passes to attach().
+  UNIMEM_HOST_DEVICE OffsetPtr<State> offset() const noexcept { return a_.offset(s_); }
+  /// @brief False for a default-constructed or destroyed handle.
+  UNIMEM_HOST_DEVICE bool valid() const noexcept { return s_ != nullptr; }
+  UNIMEM_HOST_DEVICE A &get_allocator() const noexcept { return a_.get(); }
+
+ protected:
+  RegionObject() = default;
+  UNIMEM_HOST_DEVICE RegionObject(State *s, AllocatorRef<A> a) noexcept : s_(s), a_(a) {}
+
+  /// A fresh state, stamped, or out_of_memory.
+  static Result<State *> new_state(const AllocatorRef<A> &a) {
+    return create_state<State>(a, Derived::kTypeTag, Derived::kName);
+  }
+  /// Frees the state (the derived class has freed what it points to) and nulls this handle.
+  void release_state() noexcept {
+    destroy_state(a_, s_);
+    s_ = nullptr;
+  }
+
+  State *s_ = nullptr;
+  AllocatorRef<A> a_{};
+};
+
+}  // namespace unimem::detail

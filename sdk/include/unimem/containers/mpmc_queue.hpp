@@ -1,0 +1,165 @@
+// mpmc_queue<T, A>: a bounded queue in an allocator's region for many producers and many
+// consumers at once: host threads of any process and GPU threads (e.g. a host producer and a kernel
+// consumer on a CUDA-shm region). Dmitry Vyukov's bounded MPMC queue with a sequence number per cell.
+//
+// Layout (in the region):
+//   struct state { uint64 tag; OffsetPtr<cell> cells; uint64 mask;
+//                  alignas(64) Atomic<uint64> enqueue_pos;  alignas(64) Atomic<uint64> dequeue_pos; }
+//   struct cell { Atomic<uint64> seq; T value; } cells[capacity], capacity a power of two
+// Invariants: cell i is free for the producer whose ticket is pos when seq == pos (pos = i mod
+// capacity); it holds that producer's value for the consumer with ticket pos when seq == pos + 1;
+// the consumer frees it for ticket pos + capacity by storing seq = pos + capacity.
+// Ordering: a producer takes a ticket with a CAS on enqueue_pos (relaxed: the ticket only picks a
+// cell), writes the value and publishes it with a release store of seq; a consumer acquires seq
+// before it reads the value, and releases seq after, so the next producer's write comes after the
+// read. Each ticket goes to exactly one thread (CAS), so no two consumers ever pop the same element.
+// Progress: try_push/try_pop never wait for a lock; a producer or consumer that stops between
+// taking its ticket and storing seq delays the ones that reach its cell (as in Vyukov's design,
+// which is not strictly lock-free). push/pop spin (yielding) until they succeed.
+// Atomics are system scope, so a host thread and a kernel may share a queue in mapped memory.
+// The handle is {state address here, allocator}: trivially copyable, owns nothing; destroy() frees.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string_view>
+#include <type_traits>
+
+#include "unimem/containers/detail/region_object.hpp"
+#include "unimem/containers/detail/ring.hpp"
+#include "unimem/core/config.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
+#include "unimem/thread/atomic.hpp"
+#include "unimem/thread/this_thread.hpp"
+
+namespace unimem {
+namespace detail {
+template <class T>
+struct mpmc_cell {
+  Atomic<std::uint64_t> seq;
+  T value;
+};
+template <class T>
+struct mpmc_state {
+  std::uint64_t tag;
+  OffsetPtr<mpmc_cell<T>> cells;
+  std::uint64_t mask;
+  alignas(64) Atomic<std::uint64_t> enqueue_pos;
+  alignas(64) Atomic<std::uint64_t> dequeue_pos;
+};
+}  // namespace detail
+
+template <class T, class A = ThreadLocalAllocator>
+class mpmc_queue : public detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_state<T>, A> {
+  static_assert(std::is_trivially_copyable_v<T>, "unimem::mpmc_queue<T>: T must be trivially copyable");
+  using base = detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_state<T>, A>;
+  using base::a_;
+  using base::s_;
+  using cell = detail::mpmc_cell<T>;
+
+ public:
+  using value_type = T;
+  using size_type = std::size_t;
+  using typename base::state;
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<T>("unimem::mpmc_queue");
+  static constexpr std::string_view kName = "mpmc_queue";
+  template <class B>
+  using rebound = mpmc_queue<T, B>;
+
+  mpmc_queue() = default;
+
+  /// @brief A queue of @p capacity elements (rounded up to a power of two, at least 2).
+  static Result<mpmc_queue> create(A &alloc, size_type capacity) {
+    const detail::AllocatorRef<A> a(alloc);
+    auto cap = detail::ring_capacity(capacity, sizeof(cell), "mpmc_queue");
+    if (!cap) return cap.error();
+    auto s = base::new_state(a);
+    if (!s) return s.error();
+    const OffsetPtr<void> cells = a.allocate(*cap * sizeof(cell), alignof(cell));
+    if (cells.is_null()) {
+      detail::destroy_state(a, *s);
+      return Error(Errc::out_of_memory, "mpmc_queue: no room for " + std::to_string(*cap) + " cells");
+    }
+    (*s)->cells = cells.template cast<cell>();
+    (*s)->mask = *cap - 1;
+    for (std::uint64_t i = 0; i < *cap; ++i) a.address((*s)->cells)[i].seq.store(i, std::memory_order_relaxed);
+    (*s)->enqueue_pos.store(0, std::memory_order_relaxed);
+    (*s)->dequeue_pos.store(0, std::memory_order_release);
+    return mpmc_queue(*s, a);
+  }
+  void destroy() noexcept {
+    if (!s_) return;
+    (void)a_.deallocate(s_->cells.template cast<void>());
+    base::release_state();
+  }
+
+  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->mask + 1; }
+  /// @brief Elements queued: exact when no push or pop is in flight, an estimate otherwise.
+  UNIMEM_HOST_DEVICE size_type size() const noexcept {
+    const std::uint64_t tail = s_->dequeue_pos.load(std::memory_order_acquire);
+    const std::uint64_t head = s_->enqueue_pos.load(std::memory_order_acquire);
+    return head > tail ? static_cast<size_type>(head - tail) : 0;
+  }
+  UNIMEM_HOST_DEVICE bool empty() const noexcept { return size() == 0; }
+
+  /// @return false if the queue is full.
+  UNIMEM_HOST_DEVICE bool try_push(const T &v) noexcept {
+    cell *const cells = a_.address(s_->cells);
+    std::uint64_t pos = s_->enqueue_pos.load(std::memory_order_relaxed);
+    for (;;) {
+      cell &c = cells[pos & s_->mask];
+      const std::uint64_t seq = c.seq.load(std::memory_order_acquire);
+      const auto dif = static_cast<std::int64_t>(seq - pos);
+      if (dif == 0) {
+        if (s_->enqueue_pos.compare_exchange_strong(pos, pos + 1, std::memory_order_relaxed)) {
+          ::new (&c.value) T(v);
+          c.seq.store(pos + 1, std::memory_order_release);
+          return true;
+        }
+      } else if (dif < 0) {
+        return false;  // the cell still holds the value of the previous lap
+      } else {
+        pos = s_->enqueue_pos.load(std::memory_order_relaxed);
+      }
+    }
+  }
+  /// @return false if the queue is empty.
+  UNIMEM_HOST_DEVICE bool try_pop(T &out) noexcept {
+    cell *const cells = a_.address(s_->cells);
+    std::uint64_t pos = s_->dequeue_pos.load(std::memory_order_relaxed);
+    for (;;) {
+      cell &c = cells[pos & s_->mask];
+      const std::uint64_t seq = c.seq.load(std::memory_order_acquire);
+      const auto dif = static_cast<std::int64_t>(seq - (pos + 1));
+      if (dif == 0) {
+        if (s_->dequeue_pos.compare_exchange_strong(pos, pos + 1, std::memory_order_relaxed)) {
+          out = c.value;
+          c.seq.store(pos + s_->mask + 1, std::memory_order_release);
+          return true;
+        }
+      } else if (dif < 0) {
+        return false;  // no producer has published this cell yet
+      } else {
+        pos = s_->dequeue_pos.load(std::memory_order_relaxed);
+      }
+    }
+  }
+  /// @brief Blocks (spinning, yielding) until there is room.
+  UNIMEM_HOST_DEVICE void push(const T &v) noexcept {
+    while (!try_push(v)) this_thread::yield();
+  }
+  /// @brief Blocks (spinning, yielding) until there is an element.
+  UNIMEM_HOST_DEVICE T pop() noexcept {
+    T v;
+    while (!try_pop(v)) this_thread::yield();
+    return v;
+  }
+
+ private:
+  template <class, class, class>
+  friend class detail::RegionObject;
+  UNIMEM_HOST_DEVICE mpmc_queue(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
+};
+
+}  // namespace unimem

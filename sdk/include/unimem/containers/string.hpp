@@ -1,0 +1,140 @@
+// basic_string<CharT, A> (string = basic_string<char>): a NUL-terminated, growable string in an
+// allocator's region. It is a vector<CharT> underneath (same state layout, its own type tag) that
+// keeps one more element than its size, the terminator, so c_str() is data() in every process.
+//
+// Concurrency, handle semantics and iterator invalidation: as vector (see vector.hpp).
+// Errors: modifiers return false when the region has no room, and then change nothing.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "unimem/containers/vector.hpp"
+
+namespace unimem {
+
+template <class CharT, class A = ThreadLocalAllocator>
+class basic_string {
+  using chars = vector<CharT, A>;
+
+ public:
+  using value_type = CharT;
+  using size_type = std::size_t;
+  using iterator = CharT *;
+  using const_iterator = const CharT *;
+  using view_type = std::basic_string_view<CharT>;
+  using state = typename chars::state;
+  static constexpr size_type npos = ~size_type{0};
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<CharT>("unimem::basic_string");
+
+  basic_string() = default;
+
+  static Result<basic_string> create(A &alloc, view_type init = {}) {
+    auto v = chars::create(alloc, init.size() + 1);
+    if (!v) return v.error();
+    v->s_->tag = kTypeTag;
+    basic_string s(*v);
+    (void)s.assign(init);  // the room is reserved
+    return s;
+  }
+  static Result<basic_string> attach(A &alloc, OffsetPtr<state> at) {
+    auto s = detail::find_state(alloc, at, kTypeTag, "string");
+    if (!s) return s.error();
+    return basic_string(chars(*s, detail::AllocatorRef<A>(alloc)));
+  }
+  template <class B>
+  UNIMEM_HOST_DEVICE basic_string<CharT, B> rebind(B &other) const noexcept {
+    return basic_string<CharT, B>(v_.rebind(other));
+  }
+  void destroy() noexcept { v_.destroy(); }
+
+  UNIMEM_HOST_DEVICE OffsetPtr<state> offset() const noexcept { return v_.offset(); }
+  UNIMEM_HOST_DEVICE bool valid() const noexcept { return v_.valid(); }
+
+  UNIMEM_HOST_DEVICE size_type size() const noexcept { return v_.size(); }
+  UNIMEM_HOST_DEVICE size_type length() const noexcept { return v_.size(); }
+  UNIMEM_HOST_DEVICE bool empty() const noexcept { return v_.empty(); }
+  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return v_.capacity() - 1; }
+  UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept { return v_.reserve(n + 1); }
+
+  UNIMEM_HOST_DEVICE CharT *data() const noexcept { return v_.data(); }
+  UNIMEM_HOST_DEVICE const CharT *c_str() const noexcept { return v_.data(); }
+  UNIMEM_HOST_DEVICE CharT &operator[](size_type i) const noexcept { return v_[i]; }
+  UNIMEM_HOST_DEVICE CharT &front() const noexcept { return v_.front(); }
+  UNIMEM_HOST_DEVICE CharT &back() const noexcept { return v_.back(); }
+  UNIMEM_HOST_DEVICE iterator begin() const noexcept { return v_.begin(); }
+  UNIMEM_HOST_DEVICE iterator end() const noexcept { return v_.end(); }
+  view_type view() const noexcept { return view_type(data(), size()); }
+  operator view_type() const noexcept { return view(); }
+  std::basic_string<CharT> str() const { return std::basic_string<CharT>(view()); }
+
+  UNIMEM_HOST_DEVICE bool push_back(CharT c) noexcept { return append(&c, 1); }
+  UNIMEM_HOST_DEVICE void pop_back() noexcept { v_.pop_back(); terminate(); }
+  UNIMEM_HOST_DEVICE void clear() noexcept { v_.clear(); terminate(); }
+  UNIMEM_HOST_DEVICE bool append(const CharT *p, size_type n) noexcept {
+    const size_type need = size() + n + 1;
+    if (need > v_.capacity()) {  // grow by doubling; p may point into the storage that moves
+      const bool inside = p >= begin() && p < end();
+      const size_type at = inside ? static_cast<size_type>(p - begin()) : 0;
+      if (!v_.grow(need)) return false;
+      if (inside) p = begin() + at;
+    }
+    (void)v_.append(p, n);
+    terminate();
+    return true;
+  }
+  bool append(view_type s) noexcept { return append(s.data(), s.size()); }
+  bool assign(view_type s) noexcept {
+    if (!reserve(s.size())) return false;
+    v_.clear();
+    return append(s);
+  }
+  basic_string &operator+=(view_type s) noexcept { (void)append(s); return *this; }
+  basic_string &operator+=(CharT c) noexcept { (void)push_back(c); return *this; }
+  UNIMEM_HOST_DEVICE bool resize(size_type n, CharT c = CharT()) noexcept {
+    if (!v_.resize(n + 1, c)) return false;
+    v_.pop_back();
+    terminate();
+    return true;
+  }
+  /// @brief Removes up to @p n characters from @p pos (clamped to the end).
+  UNIMEM_HOST_DEVICE void erase(size_type pos, size_type n = npos) noexcept {
+    if (pos >= size()) return;
+    if (n > size() - pos) n = size() - pos;
+    (void)v_.erase(begin() + pos, begin() + pos + n);
+    terminate();
+  }
+  bool insert(size_type pos, view_type s) {
+    if (pos > size()) pos = size();
+    const std::basic_string<CharT> tail(view().substr(pos));  // s may point into this string
+    const std::basic_string<CharT> what(s);
+    if (!reserve(size() + what.size())) return false;
+    v_.s_->size = pos;
+    (void)append(what.data(), what.size());
+    (void)append(tail.data(), tail.size());
+    return true;
+  }
+
+  size_type find(view_type s, size_type pos = 0) const noexcept { return view().find(s, pos); }
+  size_type find(CharT c, size_type pos = 0) const noexcept { return view().find(c, pos); }
+  int compare(view_type s) const noexcept { return view().compare(s); }
+  std::basic_string<CharT> substr(size_type pos, size_type n = npos) const { return std::basic_string<CharT>(view().substr(pos, n)); }
+
+  friend bool operator==(const basic_string &a, view_type b) noexcept { return a.view() == b; }
+  friend bool operator==(const basic_string &a, const basic_string &b) noexcept { return a.view() == b.view(); }
+  friend auto operator<=>(const basic_string &a, view_type b) noexcept { return a.view() <=> b; }
+
+ private:
+  template <class, class>
+  friend class basic_string;
+  UNIMEM_HOST_DEVICE explicit basic_string(chars v) noexcept : v_(v) {}
+
+  UNIMEM_HOST_DEVICE void terminate() noexcept { v_.data()[size()] = CharT(); }
+
+  chars v_;
+};
+
+using string = basic_string<char>;
+
+}  // namespace unimem

@@ -1,0 +1,221 @@
+// vector<T, A>: a contiguous, growable array whose state and elements live in an allocator's
+// region, so another process that maps the region, or a kernel, uses it in place.
+//
+// Layout (in the region; offsets only):
+//   struct state { uint64 tag; OffsetPtr<T> data; uint64 size; uint64 capacity; }
+//   data -> T[capacity], of which [0, size) are elements
+// The handle (this class) is {state address in this process or on the device, allocator}: it is
+// trivially copyable, owns nothing, and is rebound to another view of the region with rebind().
+// The state is freed by destroy(), once, by whoever owns the container.
+//
+// Concurrency: as std::vector. Any number of threads, processes and kernels may read; a writer
+// (anything that changes size, capacity or an element) excludes every other user.
+// Iterator invalidation: as std::vector. Growth (push_back/emplace_back/insert past capacity,
+// reserve, resize, shrink_to_fit) invalidates every iterator and pointer; insert and erase
+// invalidate those at or after the position; pop_back the last one.
+// Errors: operations that allocate return false / nullptr when the region is full and change
+// nothing; host creation and attach return Result.
+// T must be trivially copyable: elements are bytes that every process and kernel reads as they are.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <new>
+#include <string_view>
+#include <type_traits>
+
+#include "unimem/containers/detail/allocator_ref.hpp"
+#include "unimem/containers/detail/copy.hpp"
+#include "unimem/containers/detail/region_object.hpp"
+#include "unimem/core/config.hpp"
+#include "unimem/core/error.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
+#include "unimem/memory/offset_ptr.hpp"
+
+namespace unimem {
+namespace detail {
+template <class T>
+struct vector_state {
+  std::uint64_t tag;
+  OffsetPtr<T> data;
+  std::uint64_t size;
+  std::uint64_t capacity;
+};
+}  // namespace detail
+
+template <class T, class A = ThreadLocalAllocator>
+class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>, A> {
+  static_assert(std::is_trivially_copyable_v<T>, "unimem::vector<T>: T must be trivially copyable (see the header)");
+  using base = detail::RegionObject<vector<T, A>, detail::vector_state<T>, A>;
+  using base::a_;
+  using base::s_;
+
+ public:
+  using value_type = T;
+  using allocator_type = A;
+  using size_type = std::size_t;
+  using difference_type = std::ptrdiff_t;
+  using reference = T &;
+  using const_reference = const T &;
+  using pointer = T *;
+  using const_pointer = const T *;
+  using iterator = T *;
+  using const_iterator = const T *;
+
+  using typename base::state;
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<T>("unimem::vector");
+  static constexpr std::string_view kName = "vector";
+  template <class B>
+  using rebound = vector<T, B>;
+
+  vector() = default;
+
+  /// @brief A new, empty vector in @p alloc's region, with room for @p capacity elements.
+  static Result<vector> create(A &alloc, size_type capacity = 0) {
+    const detail::AllocatorRef<A> a(alloc);
+    auto s = base::new_state(a);
+    if (!s) return s.error();
+    vector v(*s, a);
+    if (!v.reserve(capacity)) {
+      v.destroy();
+      return Error(Errc::out_of_memory, "vector: no room for " + std::to_string(capacity) + " elements");
+    }
+    return v;
+  }
+  /// @brief Frees the elements and the state; every handle on this vector is then dangling.
+  void destroy() noexcept {
+    if (!s_) return;
+    (void)a_.deallocate(s_->data.template cast<void>());
+    base::release_state();
+  }
+
+  // ---- capacity ----
+  UNIMEM_HOST_DEVICE size_type size() const noexcept { return s_->size; }
+  UNIMEM_HOST_DEVICE bool empty() const noexcept { return s_->size == 0; }
+  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->capacity; }
+  UNIMEM_HOST_DEVICE static constexpr size_type max_size() noexcept { return (std::uint64_t{1} << 47) / sizeof(T); }
+  /// @return false (nothing changed) when the region has no room.
+  UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept { return n <= s_->capacity || reallocate(n); }
+  UNIMEM_HOST_DEVICE bool shrink_to_fit() noexcept { return s_->size == s_->capacity || reallocate(s_->size); }
+
+  // ---- elements ----
+  UNIMEM_HOST_DEVICE T *data() const noexcept { return s_->capacity ? a_.address(s_->data) : nullptr; }
+  UNIMEM_HOST_DEVICE T &operator[](size_type i) const noexcept { return a_.address(s_->data)[i]; }
+  UNIMEM_HOST_DEVICE T &front() const noexcept { return (*this)[0]; }
+  UNIMEM_HOST_DEVICE T &back() const noexcept { return (*this)[s_->size - 1]; }
+  UNIMEM_HOST_DEVICE iterator begin() const noexcept { return data(); }
+  UNIMEM_HOST_DEVICE iterator end() const noexcept { return data() + s_->size; }
+  UNIMEM_HOST_DEVICE const_iterator cbegin() const noexcept { return begin(); }
+  UNIMEM_HOST_DEVICE const_iterator cend() const noexcept { return end(); }
+
+  // ---- modifiers ----
+  UNIMEM_HOST_DEVICE bool push_back(const T &v) noexcept { return emplace_back(v) != nullptr; }
+  /// @return the new element, or nullptr when the region has no room (nothing changed).
+  template <class... Args>
+  UNIMEM_HOST_DEVICE T *emplace_back(Args &&...args) noexcept {
+    const size_type n = s_->size;
+    if (UNIMEM_LIKELY(n < s_->capacity)) {
+      T *p = ::new (a_.address(s_->data) + n) T(static_cast<Args &&>(args)...);
+      s_->size = n + 1;
+      return p;
+    }
+    const T v(static_cast<Args &&>(args)...);  // args may refer into the storage growth frees
+    if (!grow(n + 1)) return nullptr;
+    T *p = ::new (a_.address(s_->data) + n) T(v);
+    s_->size = n + 1;
+    return p;
+  }
+  UNIMEM_HOST_DEVICE void pop_back() noexcept { --s_->size; }
+  UNIMEM_HOST_DEVICE void clear() noexcept { s_->size = 0; }
+  /// @brief New elements are value-initialised (or copies of @p v). @return false when out of memory.
+  UNIMEM_HOST_DEVICE bool resize(size_type n, const T &v = T()) noexcept {
+    if (n > s_->size) {
+      const T fill = v;
+      if (!reserve(n)) return false;
+      T *d = a_.address(s_->data);
+      for (size_type i = s_->size; i < n; ++i) ::new (d + i) T(fill);
+    }
+    s_->size = n;
+    return true;
+  }
+  /// @brief Appends @p n elements copied from @p src. @return false when out of memory.
+  UNIMEM_HOST_DEVICE bool append(const T *src, size_type n) noexcept {
+    if (n == 0) return true;
+    if (s_->size + n > s_->capacity) {
+      if (src >= begin() && src < end()) {  // appending part of itself: the source moves with growth
+        const size_type at = static_cast<size_type>(src - begin());
+        if (!grow(s_->size + n)) return false;
+        src = begin() + at;
+      } else if (!grow(s_->size + n)) {
+        return false;
+      }
+    }
+    detail::copy_bytes(end(), src, n * sizeof(T));
+    s_->size += n;
+    return true;
+  }
+  bool assign(std::initializer_list<T> values) noexcept {
+    clear();
+    return append(values.begin(), values.size());
+  }
+  /// @return the inserted element, or nullptr when out of memory (nothing changed).
+  UNIMEM_HOST_DEVICE iterator insert(const_iterator pos, const T &v) noexcept {
+    const size_type at = static_cast<size_type>(pos - begin());
+    const T copy = v;
+    if (s_->size == s_->capacity && !grow(s_->size + 1)) return nullptr;
+    T *d = a_.address(s_->data);
+    detail::move_bytes(d + at + 1, d + at, (s_->size - at) * sizeof(T));
+    ::new (d + at) T(copy);
+    ++s_->size;
+    return d + at;
+  }
+  /// @return the element after the erased one.
+  UNIMEM_HOST_DEVICE iterator erase(const_iterator pos) noexcept { return erase(pos, pos + 1); }
+  UNIMEM_HOST_DEVICE iterator erase(const_iterator first, const_iterator last) noexcept {
+    T *d = begin();
+    const size_type at = static_cast<size_type>(first - d);
+    const size_type n = static_cast<size_type>(last - first);
+    detail::move_bytes(d + at, d + at + n, (s_->size - at - n) * sizeof(T));
+    s_->size -= n;
+    return d + at;
+  }
+
+ private:
+  template <class, class, class>
+  friend class detail::RegionObject;
+  template <class, class>
+  friend class basic_string;
+  UNIMEM_HOST_DEVICE vector(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
+
+  /// Capacity for at least @p n: doubling, so push_back is amortised O(1).
+  UNIMEM_HOST_DEVICE bool grow(size_type n) noexcept {
+    size_type want = s_->capacity * 2 < 4 ? 4 : s_->capacity * 2;
+    if (want < n || want > max_size()) want = n;
+    return reallocate(want);
+  }
+  /// Moves the elements to a block of exactly @p n (>= size) elements.
+  UNIMEM_HOST_DEVICE bool reallocate(size_type n) noexcept {
+    if (n > max_size()) return false;
+    if (n == 0) {
+      (void)a_.deallocate(s_->data.template cast<void>());
+      s_->data = OffsetPtr<T>();
+      s_->capacity = 0;
+      return true;
+    }
+    OffsetPtr<void> p;
+    if constexpr (alignof(T) <= 16) {
+      p = a_.reallocate(s_->data.template cast<void>(), n * sizeof(T));
+    } else {
+      p = a_.allocate(n * sizeof(T), alignof(T));
+      if (!p.is_null() && s_->size) detail::copy_bytes(a_.address(p), a_.address(s_->data), s_->size * sizeof(T));
+      if (!p.is_null()) (void)a_.deallocate(s_->data.template cast<void>());
+    }
+    if (p.is_null()) return false;
+    s_->data = p.template cast<T>();
+    s_->capacity = n;
+    return true;
+  }
+};
+
+}  // namespace unimem
