@@ -19,6 +19,7 @@
 #include "unimem/thread/rw_lock.hpp"
 #include "unimem/thread/this_thread.hpp"
 #include "pattern.hpp"
+#include "shared_containers.hpp"
 
 using namespace unimem;
 
@@ -156,6 +157,33 @@ int tla_stress(const char *name, std::uint32_t alloc_id, std::uint64_t board_off
   return 0;
 }
 
+// containers-child NAME ALLOC: checks the containers the test named in region NAME, extends them in place.
+int containers_child(const char *name, std::uint32_t alloc_id) {
+  auto b = attach_or_die(name);
+  auto a = ThreadLocalAllocator::attach(*b, AllocatorId{alloc_id});
+  if (!a) return fail(a.error().what());
+  const std::string why = test::check_parent_extend_as_child(**a);
+  if (!why.empty()) return fail(why);
+  std::printf("OK\n");
+  return 0;
+}
+
+// queue-consume NAME ALLOC COUNT: pops COUNT elements from the mpmc_queue "jobs" while the test
+// pushes; prints their sum.
+int queue_consume(const char *name, std::uint32_t alloc_id, std::uint64_t count) {
+  auto b = attach_or_die(name);
+  auto a = ThreadLocalAllocator::attach(*b, AllocatorId{alloc_id});
+  if (!a) return fail(a.error().what());
+  auto dir = Directory<>::open(**a);
+  if (!dir) return fail(dir.error().what());
+  auto q = dir->find<test::SharedQueue>("jobs");
+  if (!q) return fail(q.error().what());
+  std::uint64_t sum = 0;
+  for (std::uint64_t i = 0; i < count; ++i) sum += q->pop();
+  std::printf("%llu\n", static_cast<unsigned long long>(sum));
+  return 0;
+}
+
 // tla-die NAME ALLOC: binds a cache of the ThreadLocalAllocator in region NAME, then dies holding it.
 int tla_die(const char *name, std::uint32_t alloc_id) {
   auto b = attach_or_die(name);
@@ -194,6 +222,10 @@ int main(int argc, char **argv) {
     return tla_stress(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)),
                       std::strtoull(argv[4], nullptr, 10), std::strtol(argv[5], nullptr, 10),
                       std::strtoull(argv[6], nullptr, 10));
+  }
+  if (cmd == "containers-child" && argc == 4) return containers_child(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
+  if (cmd == "queue-consume" && argc == 5) {
+    return queue_consume(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)), std::strtoull(argv[4], nullptr, 10));
   }
   if (cmd == "heap-lock-die" && argc == 3) return heap_lock_die(argv[2]);
   if (cmd == "tla-die" && argc == 4) return tla_die(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));

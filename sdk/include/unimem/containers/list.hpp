@@ -77,7 +77,7 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
     UNIMEM_HOST_DEVICE basic_iterator &operator--() noexcept { p_ = p_->prev.get_unchecked(base_); return *this; }
     UNIMEM_HOST_DEVICE basic_iterator operator++(int) noexcept { basic_iterator t = *this; ++*this; return t; }
     UNIMEM_HOST_DEVICE basic_iterator operator--(int) noexcept { basic_iterator t = *this; --*this; return t; }
-    UNIMEM_HOST_DEVICE friend bool operator==(basic_iterator a, basic_iterator b) noexcept { return a.p_ == b.p_; }
+    UNIMEM_HOST_DEVICE bool operator==(const basic_iterator &o) const noexcept { return p_ == o.p_; }
 
    private:
     friend class list;

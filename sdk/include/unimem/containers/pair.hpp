@@ -43,6 +43,10 @@ template <std::size_t I, class T1, class T2>
 UNIMEM_HOST_DEVICE constexpr const auto &get(const pair<T1, T2> &p) noexcept {
   if constexpr (I == 0) return p.first; else return p.second;
 }
+template <std::size_t I, class T1, class T2>
+UNIMEM_HOST_DEVICE constexpr auto &&get(pair<T1, T2> &&p) noexcept {
+  if constexpr (I == 0) return static_cast<T1 &&>(p.first); else return static_cast<T2 &&>(p.second);
+}
 
 static_assert(std::is_trivially_copyable_v<pair<int, double>>);
 

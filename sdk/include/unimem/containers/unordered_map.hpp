@@ -119,7 +119,7 @@ class unordered_map
       return *this;
     }
     UNIMEM_HOST_DEVICE basic_iterator operator++(int) noexcept { basic_iterator t = *this; ++*this; return t; }
-    UNIMEM_HOST_DEVICE friend bool operator==(basic_iterator a, basic_iterator b) noexcept { return a.i_ == b.i_; }
+    UNIMEM_HOST_DEVICE bool operator==(const basic_iterator &o) const noexcept { return i_ == o.i_; }
     /// @brief The slot index (stable until the next rehash).
     UNIMEM_HOST_DEVICE std::uint64_t index() const noexcept { return i_; }
 

@@ -1,0 +1,212 @@
+// unordered_map: differential test against std::unordered_map, the fixed-capacity contract, and
+// concurrency stress from host threads, both through the host handle and through SlabAllocatorRef
+// handles (the form kernels use), which TSan also runs.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "container_heap.hpp"
+#include "unimem/containers/unordered_map.hpp"
+
+namespace unimem {
+namespace {
+
+template <class A>
+class MapConformance : public ::testing::Test {
+ protected:
+  test::Heap<A> heap;
+};
+TYPED_TEST_SUITE(MapConformance, test::AllAllocators);
+
+TYPED_TEST(MapConformance, RandomOperationsMatchStdUnorderedMap) {
+  using Map = unordered_map<std::uint32_t, std::uint64_t, TypeParam>;
+  auto m = Map::create(*this->heap.alloc, 0, MapGrowth::automatic).value();
+  std::unordered_map<std::uint32_t, std::uint64_t> ref;
+  std::mt19937_64 rng(11);
+  for (int step = 0; step < 50000; ++step) {
+    const std::uint64_t x = rng();
+    const auto key = static_cast<std::uint32_t>(x % 3000);  // small key space: many hits and erases
+    switch (x % 6) {
+      case 0: case 1: {
+        auto [it, inserted] = m.emplace(key, x);
+        ASSERT_NE(it, m.end());
+        ASSERT_EQ(inserted, ref.emplace(key, x).second);
+        ASSERT_EQ(it->first, key);
+        ASSERT_EQ(it->second, ref.at(key));
+        break;
+      }
+      case 2:
+        ASSERT_FALSE(m.insert_or_assign(key, x).first == m.end());
+        ref.insert_or_assign(key, x);
+        break;
+      case 3: ASSERT_EQ(m.erase(key), ref.erase(key)); break;
+      case 4: {
+        auto it = m.find(key);
+        auto r = ref.find(key);
+        ASSERT_EQ(it == m.end(), r == ref.end());
+        if (r != ref.end()) ASSERT_EQ(it->second, r->second);
+        std::uint64_t got = 0;
+        ASSERT_EQ(m.get(key, got), r != ref.end());
+        break;
+      }
+      default:
+        if (x % 1000 == 0) ASSERT_TRUE(m.rehash(m.capacity() * 2));
+        if (x % 5000 == 1) { m.clear(); ref.clear(); }
+        break;
+    }
+    ASSERT_EQ(m.size(), ref.size()) << "step " << step;
+  }
+  std::size_t seen = 0;
+  for (const auto &[k, v] : m) {
+    ASSERT_EQ(ref.at(k), v);
+    ++seen;
+  }
+  EXPECT_EQ(seen, ref.size());
+  // erase through iterators while iterating (single writer)
+  for (auto it = m.begin(); it != m.end();) it = it->first % 2 ? m.erase(it) : std::next(it);
+  for (const auto &kv : m) EXPECT_EQ(kv.first % 2, 0u);
+  m.destroy();
+}
+
+TYPED_TEST(MapConformance, FixedMapReportsFullAndKeepsItsElements) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t, TypeParam>;
+  auto m = Map::create(*this->heap.alloc, 100).value();
+  const std::size_t cap = m.capacity();
+  std::size_t inserted = 0;
+  for (std::uint64_t k = 0; k < cap; ++k) {
+    auto r = m.emplace(k, k * 3);
+    if (r.first == m.end()) break;
+    ASSERT_TRUE(r.second);
+    ++inserted;
+  }
+  EXPECT_GE(inserted, 100u);
+  EXPECT_LT(inserted, cap) << "the load limit stops inserts before the table is full";
+  EXPECT_EQ(m.capacity(), cap) << "a fixed map never grows by itself";
+  for (std::uint64_t k = 0; k < inserted; ++k) ASSERT_EQ(m.find(k)->second, k * 3);
+  EXPECT_FALSE(m.emplace(inserted, 0).second);
+  // existing keys are still found (not reported full) and reserve makes room
+  EXPECT_EQ(m.emplace(5, 0).first->second, 15u);
+  ASSERT_TRUE(m.reserve(inserted * 2));
+  EXPECT_TRUE(m.emplace(inserted, 1).second);
+  EXPECT_EQ(m.size(), inserted + 1);
+  m.destroy();
+}
+
+TYPED_TEST(MapConformance, InvalidLoadFactorIsAnError) {
+  auto bad = unordered_map<int, int, TypeParam>::create(*this->heap.alloc, 10, MapGrowth::fixed, 99);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), Errc::invalid_argument);
+}
+
+// ---- concurrency (host threads; the same code runs in kernels) ----
+
+class MapStress : public ::testing::Test {
+ protected:
+  test::Heap<ThreadLocalAllocator> heap{std::size_t{256} << 20};
+};
+
+constexpr int kThreads = 4;
+
+TEST_F(MapStress, ConcurrentInsertFindEraseFromManyThreads) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t>;
+  constexpr std::uint64_t kPerThread = 20000;
+  auto m = Map::create(*heap.alloc, kThreads * kPerThread).value();
+  std::atomic<int> go{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      while (go.load() == 0) {}
+      // each thread owns keys t, t + kThreads, ...; probes everyone's; erases its odd ones
+      for (std::uint64_t i = 0; i < kPerThread; ++i) {
+        const std::uint64_t k = i * kThreads + t;
+        auto r = m.emplace(k, k + 1);
+        ASSERT_TRUE(r.second) << k;
+        const std::uint64_t other = (i * kThreads + (t + 1) % kThreads);
+        auto it = m.find(other);
+        if (it != m.end()) ASSERT_EQ(it->second, other + 1) << "a published pair is complete";
+      }
+      for (std::uint64_t i = 1; i < kPerThread; i += 2) ASSERT_EQ(m.erase(i * kThreads + t), 1u);
+    });
+  }
+  go.store(1);
+  for (auto &th : threads) th.join();
+  EXPECT_EQ(m.size(), kThreads * kPerThread / 2);
+  for (std::uint64_t k = 0; k < kThreads * kPerThread; ++k) {
+    const bool even = (k / kThreads) % 2 == 0;
+    ASSERT_EQ(m.contains(k), even) << k;
+  }
+  m.destroy();
+}
+
+TEST_F(MapStress, RacingInsertsOfOneKeyHaveOneWinner) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t>;
+  auto m = Map::create(*heap.alloc, 4096).value();
+  SlabAllocatorRef ref = heap.alloc->ref();
+  for (int round = 0; round < 200; ++round) {
+    std::atomic<int> go{0}, winners{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        auto k = m.rebind(ref);  // kernel-style handle
+        while (go.load() == 0) {}
+        for (std::uint64_t key = round * 10; key < round * 10 + 10; ++key) {
+          if (k.emplace(key, t).second) winners.fetch_add(1);
+        }
+      });
+    }
+    go.store(1);
+    for (auto &th : threads) th.join();
+    ASSERT_EQ(winners.load(), 10) << "round " << round;
+  }
+  EXPECT_EQ(m.size(), 2000u);
+  m.destroy();
+}
+
+TEST_F(MapStress, GetIsConsistentWhileAnotherThreadAssigns) {
+  struct Pair {
+    std::uint64_t a, b;
+  };
+  using Map = unordered_map<std::uint32_t, Pair>;
+  auto m = Map::create(*heap.alloc, 64).value();
+  ASSERT_TRUE(m.emplace(1, Pair{0, 0}).second);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (std::uint64_t i = 1; i < 50000; ++i) m.insert_or_assign(1, Pair{i, i});
+    stop = true;
+  });
+  std::uint64_t reads = 0;
+  while (!stop.load()) {
+    Pair p{};
+    ASSERT_TRUE(m.get(1, p));
+    ASSERT_EQ(p.a, p.b) << "get() copies under the slot lock";
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0u);
+  m.destroy();
+}
+
+TEST_F(MapStress, ConcurrentEraseOfOneKeyErasesOnce) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t>;
+  auto m = Map::create(*heap.alloc, 20000).value();
+  for (std::uint64_t k = 0; k < 10000; ++k) ASSERT_TRUE(m.emplace(k, k).second);
+  std::atomic<std::uint64_t> erased{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (std::uint64_t k = 0; k < 10000; ++k) erased.fetch_add(m.erase(k));
+    });
+  }
+  for (auto &th : threads) th.join();
+  EXPECT_EQ(erased.load(), 10000u);
+  EXPECT_TRUE(m.empty());
+  m.destroy();
+}
+
+}  // namespace
+}  // namespace unimem

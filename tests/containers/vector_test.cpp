@@ -1,0 +1,192 @@
+// vector and string: differential tests against std::vector / std::string with random operation
+// sequences, the iterator invalidation rules of vector.hpp, errors, and attach / rebind.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "container_heap.hpp"
+#include "unimem/containers/list.hpp"
+#include "unimem/containers/string.hpp"
+#include "unimem/containers/vector.hpp"
+
+namespace unimem {
+namespace {
+
+template <class A>
+class VectorConformance : public ::testing::Test {
+ protected:
+  test::Heap<A> heap;
+};
+TYPED_TEST_SUITE(VectorConformance, test::AllAllocators);
+
+template <class V, class S>
+void expect_same(const V &v, const S &s) {
+  ASSERT_EQ(v.size(), s.size());
+  ASSERT_TRUE(std::equal(s.begin(), s.end(), v.begin()));
+}
+
+TYPED_TEST(VectorConformance, RandomOperationsMatchStdVector) {
+  auto v = vector<std::uint64_t, TypeParam>::create(*this->heap.alloc).value();
+  std::vector<std::uint64_t> ref;
+  std::mt19937_64 rng(42);
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t x = rng();
+    switch (rng() % 10) {
+      case 0: case 1: case 2:
+        ASSERT_TRUE(v.push_back(x));
+        ref.push_back(x);
+        break;
+      case 3:
+        if (!ref.empty()) { v.pop_back(); ref.pop_back(); }
+        break;
+      case 4: {
+        const std::size_t at = ref.empty() ? 0 : x % (ref.size() + 1);
+        ASSERT_NE(v.insert(v.begin() + at, x), nullptr);
+        ref.insert(ref.begin() + static_cast<std::ptrdiff_t>(at), x);
+        break;
+      }
+      case 5:
+        if (!ref.empty()) {
+          const std::size_t at = x % ref.size();
+          const std::size_t n = std::min<std::size_t>(1 + rng() % 4, ref.size() - at);
+          v.erase(v.begin() + at, v.begin() + at + n);
+          ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(at), ref.begin() + static_cast<std::ptrdiff_t>(at + n));
+        }
+        break;
+      case 6: {
+        const std::size_t n = x % 300;
+        ASSERT_TRUE(v.resize(n, step));
+        ref.resize(n, static_cast<std::uint64_t>(step));
+        break;
+      }
+      case 7:
+        if (!ref.empty()) {  // appending part of itself, across growth
+          const std::size_t n = std::min<std::size_t>(ref.size(), 1 + x % 50);
+          ASSERT_TRUE(v.append(v.data(), n));
+          ref.insert(ref.end(), ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(n));
+        }
+        break;
+      case 8:
+        if (!ref.empty()) {  // push_back of its own element, maybe during growth
+          const std::uint64_t own = v[x % ref.size()];
+          ASSERT_TRUE(v.push_back(v[x % ref.size()]));
+          ref.push_back(own);
+        }
+        break;
+      default:
+        if (x % 7 == 0) { v.clear(); ref.clear(); }
+        if (x % 11 == 0) ASSERT_TRUE(v.shrink_to_fit());
+        break;
+    }
+    ASSERT_NO_FATAL_FAILURE(expect_same(v, ref)) << "step " << step;
+    ASSERT_GE(v.capacity(), v.size());
+  }
+  v.destroy();
+  EXPECT_FALSE(v.valid());
+}
+
+TYPED_TEST(VectorConformance, GrowthWithinCapacityKeepsPointersValid) {
+  auto v = vector<int, TypeParam>::create(*this->heap.alloc, 100).value();
+  ASSERT_EQ(v.capacity(), 100u);
+  ASSERT_TRUE(v.push_back(1));
+  int *first = &v[0];
+  for (int i = 0; i < 99; ++i) ASSERT_TRUE(v.push_back(i));
+  EXPECT_EQ(first, &v[0]) << "push_back within capacity must not move elements";
+  int *tenth = &v[10];
+  v.erase(v.begin() + 50);
+  EXPECT_EQ(tenth, &v[10]) << "erase moves only elements after the position";
+  v.destroy();
+}
+
+TYPED_TEST(VectorConformance, AmortisedGrowthDoubles) {
+  auto v = vector<int, TypeParam>::create(*this->heap.alloc).value();
+  std::size_t reallocations = 0, cap = v.capacity();
+  for (int i = 0; i < 100000; ++i) {
+    ASSERT_TRUE(v.push_back(i));
+    if (v.capacity() != cap) { ++reallocations; cap = v.capacity(); }
+  }
+  EXPECT_LE(reallocations, 20u);
+  v.destroy();
+}
+
+TYPED_TEST(VectorConformance, StringMatchesStdString) {
+  auto str = basic_string<char, TypeParam>::create(*this->heap.alloc, "start").value();
+  std::string ref = "start";
+  std::mt19937 rng(7);
+  for (int step = 0; step < 5000; ++step) {
+    const unsigned x = rng();
+    switch (x % 7) {
+      case 0: ASSERT_TRUE(str.push_back(static_cast<char>('a' + x % 26))); ref.push_back(static_cast<char>('a' + x % 26)); break;
+      case 1: ASSERT_TRUE(str.append("xyz")); ref.append("xyz"); break;
+      case 2: if (!ref.empty()) { str.pop_back(); ref.pop_back(); } break;
+      case 3: { const std::size_t p = x % (ref.size() + 1); str.erase(p, 3); ref.erase(p, 3); break; }
+      case 4: { const std::size_t p = x % (ref.size() + 1); ASSERT_TRUE(str.insert(p, str.view().substr(0, 4))); ref.insert(p, ref.substr(0, 4)); break; }
+      case 5: ASSERT_TRUE(str.resize(x % 64, '#')); ref.resize(x % 64, '#'); break;
+      default: if (x % 13 == 0) { str.clear(); ref.clear(); } break;
+    }
+    ASSERT_EQ(str.view(), ref) << "step " << step;
+    ASSERT_EQ(str.c_str()[str.size()], '\0');
+  }
+  EXPECT_EQ(str.find("xyz"), ref.find("xyz"));
+  EXPECT_EQ(str.substr(1, 3), ref.substr(1, 3));
+  EXPECT_TRUE(str == std::string_view(ref));
+  str.destroy();
+}
+
+TYPED_TEST(VectorConformance, AttachChecksTheOffset) {
+  auto &alloc = *this->heap.alloc;
+  auto v = vector<int, TypeParam>::create(alloc).value();
+  ASSERT_TRUE(v.assign({1, 2, 3}));
+  auto again = vector<int, TypeParam>::attach(alloc, v.offset());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->size(), 3u);
+  EXPECT_EQ(&(*again)[2], &v[2]);
+
+  auto wrong_type = vector<double, TypeParam>::attach(alloc, OffsetPtr<typename vector<double, TypeParam>::state>(v.offset().offset()));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(wrong_type.error().code(), Errc::invalid_argument);
+  auto as_list = list<int, TypeParam>::attach(alloc, OffsetPtr<typename list<int, TypeParam>::state>(v.offset().offset()));
+  EXPECT_FALSE(as_list);
+  EXPECT_FALSE((vector<int, TypeParam>::attach(alloc, OffsetPtr<typename vector<int, TypeParam>::state>())));
+
+  const auto at = v.offset();
+  v.destroy();
+  EXPECT_FALSE((vector<int, TypeParam>::attach(alloc, at))) << "a destroyed vector must not attach";
+}
+
+// Region-only behaviour: running out of room, and the kernel-style handle (SlabAllocatorRef).
+template <class A>
+class VectorInRegion : public ::testing::Test {
+ protected:
+  test::Heap<A> heap{std::size_t{8} << 20};
+};
+TYPED_TEST_SUITE(VectorInRegion, test::RegionAllocators);
+
+TYPED_TEST(VectorInRegion, OutOfMemoryChangesNothing) {
+  auto v = vector<std::uint64_t, TypeParam>::create(*this->heap.alloc).value();
+  for (std::uint64_t i = 0; i < 1000; ++i) ASSERT_TRUE(v.push_back(i));
+  EXPECT_FALSE(v.reserve(std::size_t{1} << 30));
+  EXPECT_FALSE(v.resize(std::size_t{1} << 30));
+  EXPECT_EQ(v.size(), 1000u);
+  for (std::uint64_t i = 0; i < 1000; ++i) ASSERT_EQ(v[i], i);
+  EXPECT_FALSE((vector<std::uint64_t, TypeParam>::create(*this->heap.alloc, std::size_t{1} << 30)));
+  v.destroy();
+}
+
+TYPED_TEST(VectorInRegion, RebindToAllocatorRefSharesTheState) {
+  auto v = vector<int, TypeParam>::create(*this->heap.alloc).value();
+  SlabAllocatorRef ref = this->heap.alloc->ref();
+  auto k = v.rebind(ref);  // what a kernel (or an emulated one) works with
+  static_assert(std::is_trivially_copyable_v<decltype(k)>);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(k.push_back(i));
+  ASSERT_EQ(v.size(), 1000u);
+  EXPECT_EQ(v[999], 999);
+  EXPECT_EQ(k.data(), v.data());
+  v.destroy();
+}
+
+}  // namespace
+}  // namespace unimem
