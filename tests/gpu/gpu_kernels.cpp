@@ -73,6 +73,27 @@ UNIMEM_GLOBAL void alloc_free_kernel(SlabAllocatorRef alloc, int rounds, Atomic<
   }
 }
 
+UNIMEM_GLOBAL void map_build_probe_kernel(DeviceMap map, Atomic<unsigned long long> *failures) {
+  const auto i = this_thread::id().value;
+  if (!map.emplace(i, 3 * i).second) failures->fetch_add(1, std::memory_order_relaxed);
+  auto it = map.find(i);
+  if (it == map.end() || it->second != 3 * i) failures->fetch_add(1, std::memory_order_relaxed);
+  unsigned long long next = 0;
+  if (map.get(i + 1, next) && next != 3 * (i + 1)) failures->fetch_add(1, std::memory_order_relaxed);
+}
+
+UNIMEM_GLOBAL void queue_consumer_kernel(DeviceQueue q, unsigned long long count, Atomic<unsigned long long> *sum) {
+  unsigned long long total = 0;
+  for (unsigned long long i = 0; i < count; ++i) total += q.pop();
+  sum->fetch_add(total, std::memory_order_release);
+}
+
+UNIMEM_GLOBAL void atomic_memory_add_kernel(MemoryRef<unsigned long long, kind::atomic, space::shared> first) {
+  const auto i = this_thread::id().value;
+  const auto r = first.at(i % first.memory_size());
+  if (!r.is_null()) r.fetch_add(1, std::memory_order_relaxed);
+}
+
 int blocks_for(int n, int threads) { return (n + threads - 1) / threads; }
 
 }  // namespace
@@ -116,6 +137,22 @@ Result<void> launch_resolve(PointerTable table, const ShmPtr<int> *ptrs, int n) 
 Result<void> launch_alloc_free(SlabAllocatorRef alloc, int blocks, int threads, int rounds,
                                Atomic<unsigned long long> *failures) {
   alloc_free_kernel<<<blocks, threads>>>(alloc, rounds, failures);
+  return finish();
+}
+
+Result<void> launch_map_build_probe(DeviceMap map, int blocks, int threads, Atomic<unsigned long long> *failures) {
+  map_build_probe_kernel<<<blocks, threads>>>(map, failures);
+  return finish();
+}
+
+Result<void> start_queue_consumer(DeviceQueue q, unsigned long long count, Atomic<unsigned long long> *sum) {
+  queue_consumer_kernel<<<1, 1>>>(q, count, sum);
+  return Rt::last_launch_error();
+}
+
+Result<void> launch_atomic_memory_add(MemoryRef<unsigned long long, kind::atomic, space::shared> first, int blocks,
+                                      int threads) {
+  atomic_memory_add_kernel<<<blocks, threads>>>(first);
   return finish();
 }
 

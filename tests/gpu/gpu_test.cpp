@@ -20,6 +20,7 @@
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
 #include "unimem/memory/device_pointer_table.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
+#include "unimem/memory/memory.hpp"
 #include "unimem/memory/memory_manager.hpp"
 #include "unimem/thread/atomic.hpp"
 #include "unimem/thread/mutex.hpp"
@@ -255,6 +256,70 @@ TEST(GpuAllocator, KernelThreadsAllocateAndFreeInASharedRegion) {
   EXPECT_EQ((*a)->stats().classes[size_classes::class_of(16)].live_blocks, 1u);  // the failure counter only
   EXPECT_TRUE((*a)->free({}, failures));
   EXPECT_EQ((*a)->stats().bytes_in_use, 0u);
+}
+
+// ---- containers and typed memory in kernels ----
+
+// A CUDA/ROCm-shm region with a ThreadLocalAllocator: the host uses the allocator, kernels its device_ref().
+class GpuContainers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    UNIMEM_REQUIRE_GPU();
+    auto b = ShmBackend::create(name, 256u << 20);
+    ASSERT_TRUE(b) << b.error().what();
+    backend = std::move(*b);
+    auto a = ThreadLocalAllocator::create(*backend, AllocatorId{1});
+    ASSERT_TRUE(a) << a.error().what();
+    alloc = std::move(*a);
+    auto d = alloc->device_ref();
+    ASSERT_TRUE(d) << d.error().what();
+    device = *d;
+  }
+  template <class T>
+  T *device_address(T *host) const {
+    return reinterpret_cast<T *>(backend->device_base() + (reinterpret_cast<char *>(host) - backend->base()));
+  }
+  Atomic<unsigned long long> *counter() {
+    auto c = alloc->allocate<Atomic<unsigned long long>>({}, 1);
+    return new (c.ptr) Atomic<unsigned long long>(0);
+  }
+
+  std::string name = test::unique_name("gpu-containers");
+  test::ShmNameGuard guard{name};
+  std::unique_ptr<ShmBackend> backend;
+  std::unique_ptr<ThreadLocalAllocator> alloc;
+  SlabAllocatorRef device;
+};
+
+TEST_F(GpuContainers, KernelBuildsAndProbesAMapTheHostReads) {
+  constexpr int kBlocks = 64, kThreads = 256;
+  auto map = unordered_map<unsigned long long, unsigned long long>::create(*alloc, kBlocks * kThreads).value();
+  auto *failures = counter();
+  UNIMEM_ASSERT_OK(test::launch_map_build_probe(map.rebind(device), kBlocks, kThreads, device_address(failures)));
+  EXPECT_EQ(failures->load(std::memory_order_acquire), 0u);
+  EXPECT_EQ(map.size(), static_cast<std::size_t>(kBlocks * kThreads));
+  for (unsigned long long k = 0; k < kBlocks * kThreads; ++k) ASSERT_EQ(map.find(k)->second, 3 * k);
+}
+
+TEST_F(GpuContainers, HostThreadsFeedAKernelThroughAnMpmcQueue) {
+  auto q = mpmc_queue<unsigned long long>::create(*alloc, 128).value();
+  auto *sum = counter();
+  constexpr unsigned long long kPerThread = 50000;
+  UNIMEM_ASSERT_OK(test::start_queue_consumer(q.rebind(device), 2 * kPerThread, device_address(sum)));
+  std::thread a([&] { for (unsigned long long i = 1; i <= kPerThread; ++i) q.push(i); });
+  std::thread b([&] { for (unsigned long long i = 1; i <= kPerThread; ++i) q.push(i); });
+  a.join();
+  b.join();
+  UNIMEM_ASSERT_OK(test::wait_kernels());
+  EXPECT_EQ(sum->load(std::memory_order_acquire), kPerThread * (kPerThread + 1));
+}
+
+TEST_F(GpuContainers, KernelAddsToAtomicMemoryInMappedMemory) {
+  auto m = Memory<unsigned long long, kind::atomic, space::shared>::allocate(*alloc, 16).value();
+  for (std::size_t i = 0; i < 16; ++i) m.store(i, 0, std::memory_order_relaxed);
+  auto dev = Memory<unsigned long long, kind::atomic, space::shared>::wrap(device_address(m.data()), 16).value();
+  UNIMEM_ASSERT_OK(test::launch_atomic_memory_add(MemoryRef(dev), 32, 256));
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(m.load(i, std::memory_order_acquire), 32u * 256 / 16);
 }
 
 // ---- the second process ----

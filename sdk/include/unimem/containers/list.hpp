@@ -69,7 +69,10 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
 
     basic_iterator() = default;
     UNIMEM_HOST_DEVICE basic_iterator(links *p, char *base) noexcept : p_(p), base_(base) {}
-    UNIMEM_HOST_DEVICE operator basic_iterator<true>() const noexcept { return {p_, base_}; }
+    /// iterator converts to const_iterator.
+    template <bool C>
+      requires(Const && !C)
+    UNIMEM_HOST_DEVICE basic_iterator(const basic_iterator<C> &o) noexcept : p_(o.p_), base_(o.base_) {}
 
     UNIMEM_HOST_DEVICE reference operator*() const noexcept { return static_cast<node *>(p_)->value; }
     UNIMEM_HOST_DEVICE pointer operator->() const noexcept { return &static_cast<node *>(p_)->value; }
@@ -81,6 +84,8 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
 
    private:
     friend class list;
+    template <bool>
+    friend class basic_iterator;
     links *p_ = nullptr;
     char *base_ = nullptr;
   };

@@ -111,7 +111,10 @@ class unordered_map
     using pointer = std::conditional_t<Const, const value_type *, value_type *>;
 
     basic_iterator() = default;
-    UNIMEM_HOST_DEVICE operator basic_iterator<true>() const noexcept { return {ctrl_, slots_, cap_, i_}; }
+    /// iterator converts to const_iterator.
+    template <bool C>
+      requires(Const && !C)
+    UNIMEM_HOST_DEVICE basic_iterator(const basic_iterator<C> &o) noexcept : ctrl_(o.ctrl_), slots_(o.slots_), cap_(o.cap_), i_(o.i_) {}
     UNIMEM_HOST_DEVICE reference operator*() const noexcept { return slots_[i_]; }
     UNIMEM_HOST_DEVICE pointer operator->() const noexcept { return &slots_[i_]; }
     UNIMEM_HOST_DEVICE basic_iterator &operator++() noexcept {
@@ -125,6 +128,8 @@ class unordered_map
 
    private:
     friend class unordered_map;
+    template <bool>
+    friend class basic_iterator;
     UNIMEM_HOST_DEVICE basic_iterator(Atomic<std::uint32_t> *ctrl, value_type *slots, std::uint64_t cap,
                                       std::uint64_t i) noexcept
         : ctrl_(ctrl), slots_(slots), cap_(cap), i_(i) {}
