@@ -114,16 +114,17 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   /// @return the new element, or nullptr when the region has no room (nothing changed).
   template <class... Args>
   UNIMEM_HOST_DEVICE T *emplace_back(Args &&...args) noexcept {
-    const size_type n = s_->size;
-    if (UNIMEM_LIKELY(n < s_->capacity)) {
-      T *p = ::new (a_.address(s_->data) + n) T(static_cast<Args &&>(args)...);
-      s_->size = n + 1;
+    state *const s = s_;
+    const size_type n = s->size;
+    if (UNIMEM_LIKELY(n < s->capacity)) {
+      T *p = ::new (a_.address(s->data) + n) T(static_cast<Args &&>(args)...);
+      s->size = n + 1;
       return p;
     }
     const T v(static_cast<Args &&>(args)...);  // args may refer into the storage growth frees
     if (!grow(n + 1)) return nullptr;
-    T *p = ::new (a_.address(s_->data) + n) T(v);
-    s_->size = n + 1;
+    T *p = ::new (a_.address(s->data) + n) T(v);
+    s->size = n + 1;
     return p;
   }
   UNIMEM_HOST_DEVICE void pop_back() noexcept { --s_->size; }

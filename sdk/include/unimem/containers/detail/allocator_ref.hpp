@@ -2,6 +2,8 @@
 // (SlabAllocatorRef, the form kernels receive) is held by value; a host handle
 // (ThreadLocalAllocator, ScalablePageAllocator, MallocAllocator) by pointer. Either way the
 // container handle stays trivially copyable, so it is passed by value, to kernels too.
+// The region's base in this process (or on the device) never changes for a given allocator handle,
+// so it is read once here: element access is then base + offset with no pointer chase.
 // Containers allocate with the default MemContext: the calling thread's cache, or on a GPU the
 // shared cache of the calling thread's id.
 #pragma once
@@ -23,13 +25,13 @@ class AllocatorRef {
 
  public:
   AllocatorRef() = default;
-  UNIMEM_HOST_DEVICE explicit AllocatorRef(A &a) noexcept : a_(hold(a)) {}
+  UNIMEM_EXEC_CHECK_DISABLE
+  UNIMEM_HOST_DEVICE explicit AllocatorRef(A &a) noexcept : a_(hold(a)), base_(a.base()) {}
 
   UNIMEM_HOST_DEVICE A &get() const noexcept {
     if constexpr (kByValue) return a_; else return *a_;
   }
-  UNIMEM_EXEC_CHECK_DISABLE
-  UNIMEM_HOST_DEVICE char *base() const noexcept { return get().base(); }
+  UNIMEM_HOST_DEVICE char *base() const noexcept { return base_; }
   template <class T>
   UNIMEM_HOST_DEVICE T *address(OffsetPtr<T> p) const noexcept {
     return p.get_unchecked(base());
@@ -58,6 +60,7 @@ class AllocatorRef {
     if constexpr (kByValue) return a; else return &a;
   }
   mutable Storage a_{};
+  char *base_ = nullptr;
 };
 
 }  // namespace unimem::detail
