@@ -52,9 +52,11 @@ static_assert(std::is_trivially_copyable_v<pair<int, double>>);
 
 }  // namespace unimem
 
+namespace std {
 template <class T1, class T2>
-struct std::tuple_size<unimem::pair<T1, T2>> : std::integral_constant<std::size_t, 2> {};
-template <std::size_t I, class T1, class T2>
-struct std::tuple_element<I, unimem::pair<T1, T2>> {
-  using type = std::conditional_t<I == 0, T1, T2>;
+struct tuple_size<unimem::pair<T1, T2>> : integral_constant<size_t, 2> {};
+template <size_t I, class T1, class T2>
+struct tuple_element<I, unimem::pair<T1, T2>> {
+  using type = conditional_t<I == 0, T1, T2>;
 };
+}  // namespace std
