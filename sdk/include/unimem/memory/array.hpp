@@ -25,7 +25,7 @@ namespace unimem {
 template <class T, std::size_t N, class Kind = kind::plain, MemorySpace Space = space::host>
 struct ArrayView {
   T *data = nullptr;
-  std::array<std::size_t, N> dims{};
+  std::size_t dims[N] = {};  ///< a C array: std::array's accessors are host-only under nvcc
 
   UNIMEM_HOST_DEVICE std::size_t size() const noexcept {
     std::size_t n = 1;
@@ -95,7 +95,12 @@ class Array {
   bool empty() const noexcept { return size() == 0; }
   const memory_type &memory() const noexcept { return mem_; }
   T *data() const noexcept { return mem_.data(); }
-  ArrayView<T, N, Kind, Space> view() const noexcept { return {mem_.data(), dims_}; }
+  ArrayView<T, N, Kind, Space> view() const noexcept {
+    ArrayView<T, N, Kind, Space> v;
+    v.data = mem_.data();
+    for (std::size_t d = 0; d < N; ++d) v.dims[d] = dims_[d];
+    return v;
+  }
 
   /// @brief Unchecked element access (plain kind, host-accessible spaces).
   template <class... I>
