@@ -32,6 +32,13 @@ struct Heap {
   std::unique_ptr<A> alloc;
 };
 
+/// The fixture of every container test: a fresh heap of @p Bytes per test.
+template <class A, std::size_t Bytes = std::size_t{64} << 20>
+class HeapTest : public ::testing::Test {
+ protected:
+  Heap<A> heap{Bytes};
+};
+
 using RegionAllocators = ::testing::Types<ThreadLocalAllocator, ScalablePageAllocator>;
 using AllAllocators = ::testing::Types<ThreadLocalAllocator, ScalablePageAllocator, MallocAllocator>;
 

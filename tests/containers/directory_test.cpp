@@ -14,10 +14,7 @@
 namespace unimem {
 namespace {
 
-class DirectoryTest : public ::testing::Test {
- protected:
-  test::Heap<ThreadLocalAllocator> heap;
-};
+using DirectoryTest = test::HeapTest<ThreadLocalAllocator>;
 
 TEST_F(DirectoryTest, NamesFindAndCheckTheKind) {
   auto dir = Directory<>::open(*heap.alloc).value();

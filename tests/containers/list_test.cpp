@@ -13,10 +13,7 @@ namespace unimem {
 namespace {
 
 template <class A>
-class ListConformance : public ::testing::Test {
- protected:
-  test::Heap<A> heap;
-};
+using ListConformance = test::HeapTest<A>;
 TYPED_TEST_SUITE(ListConformance, test::AllAllocators);
 
 TYPED_TEST(ListConformance, RandomOperationsMatchStdList) {

@@ -15,10 +15,7 @@ namespace unimem {
 namespace {
 
 template <class A>
-class QueueConformance : public ::testing::Test {
- protected:
-  test::Heap<A> heap;
-};
+using QueueConformance = test::HeapTest<A>;
 TYPED_TEST_SUITE(QueueConformance, test::AllAllocators);
 
 TYPED_TEST(QueueConformance, MpmcIsABoundedFifo) {
@@ -62,10 +59,7 @@ TYPED_TEST(QueueConformance, BadCapacityIsAnError) {
 
 // Every value is (producer << 32 | sequence). Consumers mark each value in a shared table with an
 // atomic exchange: a second pop of the same element finds its mark already set and fails the test.
-class QueueStress : public ::testing::Test {
- protected:
-  test::Heap<ThreadLocalAllocator> heap{std::size_t{64} << 20};
-};
+using QueueStress = test::HeapTest<ThreadLocalAllocator>;
 
 void run_mpmc(mpmc_queue<std::uint64_t> q, SlabAllocatorRef ref, int producers, int consumers, std::uint64_t per_producer,
               bool kernel_handles) {

@@ -17,10 +17,7 @@ namespace unimem {
 namespace {
 
 template <class A>
-class MapConformance : public ::testing::Test {
- protected:
-  test::Heap<A> heap;
-};
+using MapConformance = test::HeapTest<A>;
 TYPED_TEST_SUITE(MapConformance, test::AllAllocators);
 
 TYPED_TEST(MapConformance, RandomOperationsMatchStdUnorderedMap) {
@@ -105,10 +102,7 @@ TYPED_TEST(MapConformance, InvalidLoadFactorIsAnError) {
 
 // ---- concurrency (host threads; the same code runs in kernels) ----
 
-class MapStress : public ::testing::Test {
- protected:
-  test::Heap<ThreadLocalAllocator> heap{std::size_t{256} << 20};
-};
+using MapStress = test::HeapTest<ThreadLocalAllocator, std::size_t{256} << 20>;
 
 constexpr int kThreads = 4;
 

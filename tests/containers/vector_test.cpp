@@ -16,10 +16,7 @@ namespace unimem {
 namespace {
 
 template <class A>
-class VectorConformance : public ::testing::Test {
- protected:
-  test::Heap<A> heap;
-};
+using VectorConformance = test::HeapTest<A>;
 TYPED_TEST_SUITE(VectorConformance, test::AllAllocators);
 
 template <class V, class S>
@@ -156,10 +153,7 @@ TYPED_TEST(VectorConformance, AttachChecksTheOffset) {
 
 // Region-only behaviour: running out of room, and the kernel-style handle (SlabAllocatorRef).
 template <class A>
-class VectorInRegion : public ::testing::Test {
- protected:
-  test::Heap<A> heap{std::size_t{8} << 20};
-};
+using VectorInRegion = test::HeapTest<A, std::size_t{8} << 20>;
 TYPED_TEST_SUITE(VectorInRegion, test::RegionAllocators);
 
 TYPED_TEST(VectorInRegion, OutOfMemoryChangesNothing) {

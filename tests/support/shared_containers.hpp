@@ -21,6 +21,29 @@ using SharedMap = unordered_map<std::uint64_t, std::uint64_t>;
 using SharedList = list<std::int32_t>;
 using SharedQueue = mpmc_queue<std::uint64_t>;
 
+/// The named containers, as either process sees them.
+struct SharedContainers {
+  SharedVector numbers;
+  string greeting;
+  SharedList countdown;
+  SharedMap squares;
+  SharedQueue jobs;
+};
+
+/// Finds every named container in @p alloc's region. @return an empty string, or what is missing.
+inline std::string find_shared(ThreadLocalAllocator &alloc, SharedContainers &out) {
+  auto dir = Directory<>::open(alloc);
+  if (!dir) return dir.error().what();
+  auto v = dir->find<SharedVector>("numbers");
+  auto s = dir->find<string>("greeting");
+  auto l = dir->find<SharedList>("countdown");
+  auto m = dir->find<SharedMap>("squares");
+  auto q = dir->find<SharedQueue>("jobs");
+  if (!v || !s || !l || !m || !q) return "a named container is missing";
+  out = {*v, *s, *l, *m, *q};
+  return {};
+}
+
 /// @return an empty string on success, else what failed.
 inline std::string write_parent_containers(ThreadLocalAllocator &alloc) {
   auto dir = Directory<>::open(alloc);
@@ -44,58 +67,48 @@ inline std::string write_parent_containers(ThreadLocalAllocator &alloc) {
 }
 
 inline std::string check_parent_extend_as_child(ThreadLocalAllocator &alloc) {
+  SharedContainers c;
+  if (std::string why = find_shared(alloc, c); !why.empty()) return why;
   auto dir = Directory<>::open(alloc);
-  if (!dir) return dir.error().what();
-  auto v = dir->find<SharedVector>("numbers");
-  auto s = dir->find<string>("greeting");
-  auto l = dir->find<SharedList>("countdown");
-  auto m = dir->find<SharedMap>("squares");
-  auto q = dir->find<SharedQueue>("jobs");
-  if (!v || !s || !l || !m || !q) return "a named container is missing";
   if (dir->find<SharedList>("numbers")) return "a vector was found as a list";
-  if (v->size() != 1000) return "vector size " + std::to_string(v->size());
+  if (c.numbers.size() != 1000) return "vector size " + std::to_string(c.numbers.size());
   for (std::uint64_t i = 0; i < 1000; ++i) {
-    if ((*v)[i] != i) return "vector element " + std::to_string(i);
-    auto it = m->find(i);
-    if (it == m->end() || it->second != i * i) return "map key " + std::to_string(i);
+    if (c.numbers[i] != i) return "vector element " + std::to_string(i);
+    auto it = c.squares.find(i);
+    if (it == c.squares.end() || it->second != i * i) return "map key " + std::to_string(i);
   }
-  if (*s != "hello from the parent") return "string is '" + s->str() + "'";
+  if (c.greeting != "hello from the parent") return "string is '" + c.greeting.str() + "'";
   std::int32_t expect = 99;
-  for (std::int32_t x : *l) {
+  for (std::int32_t x : c.countdown) {
     if (x != expect--) return "list order";
   }
   for (std::uint64_t i = 0; i < 100; ++i) {
     std::uint64_t got = 0;
-    if (!q->try_pop(got) || got != i) return "queue element " + std::to_string(i);
+    if (!c.jobs.try_pop(got) || got != i) return "queue element " + std::to_string(i);
   }
   // extend everything in place
   for (std::uint64_t i = 1000; i < 3000; ++i) {
-    if (!v->push_back(i) || !m->emplace(i, i * i).second) return "extending failed";
+    if (!c.numbers.push_back(i) || !c.squares.emplace(i, i * i).second) return "extending failed";
   }
-  if (!s->append(", and the child")) return "string append failed";
-  if (!l->push_back(-1)) return "list append failed";
-  for (std::uint64_t i = 0; i < 50; ++i) (void)q->try_push(1000 + i);
+  if (!c.greeting.append(", and the child")) return "string append failed";
+  if (!c.countdown.push_back(-1)) return "list append failed";
+  for (std::uint64_t i = 0; i < 50; ++i) (void)c.jobs.try_push(1000 + i);
   auto made = dir->create<SharedVector>("from-child");
   if (!made || !made->push_back(42)) return "creating a container in the child failed";
   return {};
 }
 
 inline std::string check_child_extension(ThreadLocalAllocator &alloc) {
-  auto dir = Directory<>::open(alloc);
-  if (!dir) return dir.error().what();
-  auto v = dir->find<SharedVector>("numbers");
-  auto s = dir->find<string>("greeting");
-  auto l = dir->find<SharedList>("countdown");
-  auto m = dir->find<SharedMap>("squares");
-  auto q = dir->find<SharedQueue>("jobs");
-  auto c = dir->find<SharedVector>("from-child");
-  if (!v || !s || !l || !m || !q || !c) return "a named container is missing";
-  if (v->size() != 3000 || (*v)[2999] != 2999) return "vector not extended";
-  if (m->size() != 3000 || m->find(2999)->second != 2999ull * 2999) return "map not extended";
-  if (*s != "hello from the parent, and the child") return "string is '" + s->str() + "'";
-  if (l->size() != 101 || l->back() != -1) return "list not extended";
-  if (q->size() != 50 || q->pop() != 1000) return "queue not extended";
-  if (c->size() != 1 || (*c)[0] != 42) return "child's vector";
+  SharedContainers c;
+  if (std::string why = find_shared(alloc, c); !why.empty()) return why;
+  auto child = Directory<>::open(alloc)->find<SharedVector>("from-child");
+  if (!child) return "a named container is missing";
+  if (c.numbers.size() != 3000 || c.numbers[2999] != 2999) return "vector not extended";
+  if (c.squares.size() != 3000 || c.squares.find(2999)->second != 2999ull * 2999) return "map not extended";
+  if (c.greeting != "hello from the parent, and the child") return "string is '" + c.greeting.str() + "'";
+  if (c.countdown.size() != 101 || c.countdown.back() != -1) return "list not extended";
+  if (c.jobs.size() != 50 || c.jobs.pop() != 1000) return "queue not extended";
+  if (child->size() != 1 || (*child)[0] != 42) return "child's vector";
   return {};
 }
 

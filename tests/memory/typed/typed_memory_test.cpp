@@ -32,9 +32,8 @@ struct CountingAllocator {
   std::size_t usable_size(OffsetPtr<void> p) const { return inner.usable_size(p); }
 };
 
-class TypedMemory : public ::testing::Test {
+class TypedMemory : public test::HeapTest<ThreadLocalAllocator> {
  protected:
-  test::Heap<ThreadLocalAllocator> heap;
   CountingAllocator counting{*heap.alloc};
 };
 

@@ -3,9 +3,9 @@
 // consumer on a CUDA-shm region). Dmitry Vyukov's bounded MPMC queue with a sequence number per cell.
 //
 // Layout (in the region):
-//   struct state { uint64 tag; OffsetPtr<cell> cells; uint64 mask;
+//   struct state { uint64 tag; OffsetPtr<cell> buffer; uint64 mask;
 //                  alignas(64) Atomic<uint64> enqueue_pos;  alignas(64) Atomic<uint64> dequeue_pos; }
-//   struct cell { Atomic<uint64> seq; T value; } cells[capacity], capacity a power of two
+//   struct cell { Atomic<uint64> seq; T value; } buffer[capacity], capacity a power of two
 // Invariants: cell i is free for the producer whose ticket is pos when seq == pos (pos = i mod
 // capacity); it holds that producer's value for the consumer with ticket pos when seq == pos + 1;
 // the consumer frees it for ticket pos + capacity by storing seq = pos + capacity.
@@ -26,12 +26,10 @@
 #include <string_view>
 #include <type_traits>
 
-#include "unimem/containers/detail/region_object.hpp"
 #include "unimem/containers/detail/ring.hpp"
 #include "unimem/core/config.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/thread/atomic.hpp"
-#include "unimem/thread/this_thread.hpp"
 
 namespace unimem {
 namespace detail {
@@ -43,7 +41,7 @@ struct mpmc_cell {
 template <class T>
 struct mpmc_state {
   std::uint64_t tag;
-  OffsetPtr<mpmc_cell<T>> cells;
+  OffsetPtr<mpmc_cell<T>> buffer;
   std::uint64_t mask;
   alignas(64) Atomic<std::uint64_t> enqueue_pos;
   alignas(64) Atomic<std::uint64_t> dequeue_pos;
@@ -51,16 +49,15 @@ struct mpmc_state {
 }  // namespace detail
 
 template <class T, class A = ThreadLocalAllocator>
-class mpmc_queue : public detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_state<T>, A> {
+class mpmc_queue : public detail::RingQueue<mpmc_queue<T, A>, detail::mpmc_state<T>, detail::mpmc_cell<T>, T, A> {
   static_assert(std::is_trivially_copyable_v<T>, "unimem::mpmc_queue<T>: T must be trivially copyable");
-  using base = detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_state<T>, A>;
+  using base = detail::RingQueue<mpmc_queue<T, A>, detail::mpmc_state<T>, detail::mpmc_cell<T>, T, A>;
   using base::a_;
   using base::s_;
   using cell = detail::mpmc_cell<T>;
 
  public:
-  using value_type = T;
-  using size_type = std::size_t;
+  using typename base::size_type;
   using typename base::state;
   static constexpr std::uint64_t kTypeTag = detail::type_tag<T>("unimem::mpmc_queue");
   static constexpr std::string_view kName = "mpmc_queue";
@@ -72,40 +69,23 @@ class mpmc_queue : public detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_st
   /// @brief A queue of @p capacity elements (rounded up to a power of two, at least 2).
   static Result<mpmc_queue> create(A &alloc, size_type capacity) {
     const detail::AllocatorRef<A> a(alloc);
-    auto cap = detail::ring_capacity(capacity, sizeof(cell), "mpmc_queue");
-    if (!cap) return cap.error();
-    auto s = base::new_state(a);
+    auto s = base::create_ring(a, capacity);
     if (!s) return s.error();
-    const OffsetPtr<void> cells = a.allocate(*cap * sizeof(cell), alignof(cell));
-    if (cells.is_null()) {
-      detail::destroy_state(a, *s);
-      return Error(Errc::out_of_memory, "mpmc_queue: no room for " + std::to_string(*cap) + " cells");
-    }
-    (*s)->cells = cells.template cast<cell>();
-    (*s)->mask = *cap - 1;
-    for (std::uint64_t i = 0; i < *cap; ++i) a.address((*s)->cells)[i].seq.store(i, std::memory_order_relaxed);
+    for (std::uint64_t i = 0; i <= (*s)->mask; ++i) a.address((*s)->buffer)[i].seq.store(i, std::memory_order_relaxed);
     (*s)->enqueue_pos.store(0, std::memory_order_relaxed);
     (*s)->dequeue_pos.store(0, std::memory_order_release);
     return mpmc_queue(*s, a);
   }
-  void destroy() noexcept {
-    if (!s_) return;
-    (void)a_.deallocate(s_->cells.template cast<void>());
-    base::release_state();
-  }
-
-  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->mask + 1; }
   /// @brief Elements queued: exact when no push or pop is in flight, an estimate otherwise.
   UNIMEM_HOST_DEVICE size_type size() const noexcept {
     const std::uint64_t tail = s_->dequeue_pos.load(std::memory_order_acquire);
     const std::uint64_t head = s_->enqueue_pos.load(std::memory_order_acquire);
     return head > tail ? static_cast<size_type>(head - tail) : 0;
   }
-  UNIMEM_HOST_DEVICE bool empty() const noexcept { return size() == 0; }
 
   /// @return false if the queue is full.
   UNIMEM_HOST_DEVICE bool try_push(const T &v) noexcept {
-    cell *const cells = a_.address(s_->cells);
+    cell *const cells = a_.address(s_->buffer);
     std::uint64_t pos = s_->enqueue_pos.load(std::memory_order_relaxed);
     for (;;) {
       cell &c = cells[pos & s_->mask];
@@ -126,7 +106,7 @@ class mpmc_queue : public detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_st
   }
   /// @return false if the queue is empty.
   UNIMEM_HOST_DEVICE bool try_pop(T &out) noexcept {
-    cell *const cells = a_.address(s_->cells);
+    cell *const cells = a_.address(s_->buffer);
     std::uint64_t pos = s_->dequeue_pos.load(std::memory_order_relaxed);
     for (;;) {
       cell &c = cells[pos & s_->mask];
@@ -144,16 +124,6 @@ class mpmc_queue : public detail::RegionObject<mpmc_queue<T, A>, detail::mpmc_st
         pos = s_->dequeue_pos.load(std::memory_order_relaxed);
       }
     }
-  }
-  /// @brief Blocks (spinning, yielding) until there is room.
-  UNIMEM_HOST_DEVICE void push(const T &v) noexcept {
-    while (!try_push(v)) this_thread::yield();
-  }
-  /// @brief Blocks (spinning, yielding) until there is an element.
-  UNIMEM_HOST_DEVICE T pop() noexcept {
-    T v;
-    while (!try_pop(v)) this_thread::yield();
-    return v;
   }
 
  private:

@@ -20,12 +20,10 @@
 #include <string_view>
 #include <type_traits>
 
-#include "unimem/containers/detail/region_object.hpp"
 #include "unimem/containers/detail/ring.hpp"
 #include "unimem/core/config.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/thread/atomic.hpp"
-#include "unimem/thread/this_thread.hpp"
 
 namespace unimem {
 namespace detail {
@@ -42,15 +40,14 @@ struct spsc_state {
 }  // namespace detail
 
 template <class T, class A = ThreadLocalAllocator>
-class spsc_queue : public detail::RegionObject<spsc_queue<T, A>, detail::spsc_state<T>, A> {
+class spsc_queue : public detail::RingQueue<spsc_queue<T, A>, detail::spsc_state<T>, T, T, A> {
   static_assert(std::is_trivially_copyable_v<T>, "unimem::spsc_queue<T>: T must be trivially copyable");
-  using base = detail::RegionObject<spsc_queue<T, A>, detail::spsc_state<T>, A>;
+  using base = detail::RingQueue<spsc_queue<T, A>, detail::spsc_state<T>, T, T, A>;
   using base::a_;
   using base::s_;
 
  public:
-  using value_type = T;
-  using size_type = std::size_t;
+  using typename base::size_type;
   using typename base::state;
   static constexpr std::uint64_t kTypeTag = detail::type_tag<T>("unimem::spsc_queue");
   static constexpr std::string_view kName = "spsc_queue";
@@ -62,33 +59,16 @@ class spsc_queue : public detail::RegionObject<spsc_queue<T, A>, detail::spsc_st
   /// @brief A queue of @p capacity elements (rounded up to a power of two, at least 2).
   static Result<spsc_queue> create(A &alloc, size_type capacity) {
     const detail::AllocatorRef<A> a(alloc);
-    auto cap = detail::ring_capacity(capacity, sizeof(T), "spsc_queue");
-    if (!cap) return cap.error();
-    auto s = base::new_state(a);
+    auto s = base::create_ring(a, capacity);
     if (!s) return s.error();
-    const OffsetPtr<void> buffer = a.allocate(*cap * sizeof(T), alignof(T));
-    if (buffer.is_null()) {
-      detail::destroy_state(a, *s);
-      return Error(Errc::out_of_memory, "spsc_queue: no room for " + std::to_string(*cap) + " elements");
-    }
-    (*s)->buffer = buffer.template cast<T>();
-    (*s)->mask = *cap - 1;
     (*s)->tail.store(0, std::memory_order_relaxed);
     (*s)->head.store(0, std::memory_order_release);
     return spsc_queue(*s, a);
   }
-  void destroy() noexcept {
-    if (!s_) return;
-    (void)a_.deallocate(s_->buffer.template cast<void>());
-    base::release_state();
-  }
-
-  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->mask + 1; }
   UNIMEM_HOST_DEVICE size_type size() const noexcept {
     const std::uint64_t head = s_->head.load(std::memory_order_acquire);
     return static_cast<size_type>(s_->tail.load(std::memory_order_acquire) - head);
   }
-  UNIMEM_HOST_DEVICE bool empty() const noexcept { return size() == 0; }
 
   /// @brief Producer only. @return false if the queue is full.
   UNIMEM_HOST_DEVICE bool try_push(const T &v) noexcept {
@@ -111,14 +91,6 @@ class spsc_queue : public detail::RegionObject<spsc_queue<T, A>, detail::spsc_st
     out = a_.address(s_->buffer)[head & s_->mask];
     s_->head.store(head + 1, std::memory_order_release);
     return true;
-  }
-  UNIMEM_HOST_DEVICE void push(const T &v) noexcept {
-    while (!try_push(v)) this_thread::yield();
-  }
-  UNIMEM_HOST_DEVICE T pop() noexcept {
-    T v;
-    while (!try_pop(v)) this_thread::yield();
-    return v;
   }
 
  private:

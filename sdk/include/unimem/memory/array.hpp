@@ -136,23 +136,18 @@ class Array {
       mem_ = std::move(*grown);
       return success();
     }
-    if (!grow_) return Error(Errc::unsupported, "Array: made from existing memory, it has no allocator to grow from");
-    auto moved = grow_(alloc_, n);
-    if (!moved) return moved.error();
-    if (dims_[0]) detail::copy_bytes(moved->data(), mem_.data(), dims_[0] * sizeof(T));
-    mem_ = std::move(*moved);
-    return success();
+    return move_to(n);
   }
   Result<void> push_back(const T &v) requires(N == 1 && !memory_type::is_atomic) {
     const std::size_t n = dims_[0];
     if (n == mem_.size()) {
       const T copy = v;  // v may live in the storage that growth replaces
       const std::size_t want = n < 4 ? 4 : n * 2;
-      memory_type wider = expand_upto(mem_, want);
+      memory_type wider = expand_upto(mem_, want);  // any room in place will do
       if (wider.size() > n) {
         mem_ = std::move(wider);
-      } else if (auto r = reserve(want); !r) {
-        return r;
+      } else if (auto moved = move_to(want); !moved) {
+        return moved;
       }
       mem_.data()[n] = copy;
     } else {
@@ -165,6 +160,15 @@ class Array {
 
  private:
   Array(memory_type m, std::array<std::size_t, N> d) noexcept : mem_(std::move(m)), dims_(d) {}
+  /// Moves the elements to a new Memory of @p n from the allocator create() used.
+  Result<void> move_to(std::size_t n) {
+    if (!grow_) return Error(Errc::unsupported, "Array: made from existing memory, it has no allocator to grow from");
+    auto moved = grow_(alloc_, n);
+    if (!moved) return moved.error();
+    if (dims_[0]) detail::copy_bytes(moved->data(), mem_.data(), dims_[0] * sizeof(T));
+    mem_ = std::move(*moved);
+    return success();
+  }
   /// The element count, or SIZE_MAX when it overflows (which no allocation satisfies).
   static std::size_t product(const std::array<std::size_t, N> &d) noexcept {
     std::size_t n = 1;

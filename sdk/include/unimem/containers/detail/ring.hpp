@@ -1,25 +1,74 @@
-// The capacity rule the bounded queues share: a power of two (index = position & mask), at least 2,
-// and small enough that its bytes fit a region.
+// RingQueue: what the bounded queues (mpmc_queue, spsc_queue) share. Their state holds `buffer`,
+// 2^k slots allocated with it, and `mask` = 2^k - 1 (index = position & mask); blocking push/pop
+// spin on Derived's try_push/try_pop. Derived initialises its own indices after create_ring().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
+#include "unimem/containers/detail/region_object.hpp"
+#include "unimem/core/config.hpp"
 #include "unimem/core/error.hpp"
+#include "unimem/thread/this_thread.hpp"
 
 namespace unimem::detail {
 
-inline Result<std::uint64_t> ring_capacity(std::size_t requested, std::size_t element_bytes, std::string_view what) {
-  constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 47;
-  if (requested == 0 || requested > kMaxBytes / element_bytes) {
-    return Error(Errc::invalid_argument,
-                 std::string(what) + ": capacity " + std::to_string(requested) + " is zero or larger than a region");
+template <class Derived, class State, class Slot, class T, class A>
+class RingQueue : public RegionObject<Derived, State, A> {
+  using base = RegionObject<Derived, State, A>;
+
+ public:
+  using value_type = T;
+  using size_type = std::size_t;
+
+  void destroy() noexcept {
+    if (!this->s_) return;
+    (void)this->a_.deallocate(this->s_->buffer.template cast<void>());
+    base::release_state();
   }
-  std::uint64_t cap = 2;
-  while (cap < requested) cap <<= 1;
-  return cap;
-}
+  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return this->s_->mask + 1; }
+  UNIMEM_HOST_DEVICE bool empty() const noexcept { return self().size() == 0; }
+  /// @brief Blocks (spinning, yielding) until there is room.
+  UNIMEM_HOST_DEVICE void push(const T &v) noexcept {
+    while (!self().try_push(v)) this_thread::yield();
+  }
+  /// @brief Blocks (spinning, yielding) until there is an element.
+  UNIMEM_HOST_DEVICE T pop() noexcept {
+    T v;
+    while (!self().try_pop(v)) this_thread::yield();
+    return v;
+  }
+
+ protected:
+  RingQueue() = default;
+  UNIMEM_HOST_DEVICE RingQueue(State *s, AllocatorRef<A> a) noexcept : base(s, a) {}
+
+  /// A stamped state whose buffer holds @p requested slots rounded up to a power of two (at least
+  /// 2); invalid_argument for 0 or more than a region holds, out_of_memory when there is no room.
+  static Result<State *> create_ring(const AllocatorRef<A> &a, std::size_t requested) {
+    constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 47;
+    if (requested == 0 || requested > kMaxBytes / sizeof(Slot)) {
+      return Error(Errc::invalid_argument, std::string(Derived::kName) + ": capacity " + std::to_string(requested) +
+                                               " is zero or larger than a region");
+    }
+    std::uint64_t cap = 2;
+    while (cap < requested) cap <<= 1;
+    auto s = base::new_state(a);
+    if (!s) return s.error();
+    const OffsetPtr<void> buffer = a.allocate(cap * sizeof(Slot), alignof(Slot));
+    if (buffer.is_null()) {
+      destroy_state(a, *s);
+      return Error(Errc::out_of_memory, std::string(Derived::kName) + ": no room for " + std::to_string(cap) + " slots");
+    }
+    (*s)->buffer = buffer.template cast<Slot>();
+    (*s)->mask = cap - 1;
+    return s;
+  }
+
+ private:
+  UNIMEM_HOST_DEVICE Derived &self() noexcept { return static_cast<Derived &>(*this); }
+  UNIMEM_HOST_DEVICE const Derived &self() const noexcept { return static_cast<const Derived &>(*this); }
+};
 
 }  // namespace unimem::detail
