@@ -5,3 +5,4 @@
 #define UNIMEM_VENDOR cuda
 #define UNIMEM_RT_ATTR_WARP_SIZE cudaDevAttrWarpSize
 #include "gpu_runtime.inc"
+#include "gpu_stream.inc"

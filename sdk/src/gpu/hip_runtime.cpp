@@ -5,3 +5,4 @@
 #define UNIMEM_VENDOR hip
 #define UNIMEM_RT_ATTR_WARP_SIZE hipDeviceAttributeWarpSize
 #include "gpu_runtime.inc"
+#include "gpu_stream.inc"

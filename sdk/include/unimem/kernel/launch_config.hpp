@@ -1,0 +1,50 @@
+// LaunchConfig: the shape of a kernel launch, and the limits every backend accepts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "unimem/core/error.hpp"
+#include "unimem/kernel/dim3.hpp"
+
+namespace unimem {
+
+/// The limits are CUDA's (HIP's are at least as large), so a configuration the host emulation
+/// accepts also launches on a GPU.
+inline constexpr std::uint32_t kMaxBlockThreads = 1024;
+inline constexpr std::size_t kMaxSharedBytes = std::size_t{48} << 10;  ///< without opt-in attributes
+
+struct LaunchConfig {
+  Dim3 grid;
+  Dim3 block;
+  std::size_t shared_bytes = 0;  ///< dynamic shared memory per block, see kernel::shared_memory()
+
+  /// @brief A 1-d launch of at least @p threads threads in blocks of @p block_threads.
+  static LaunchConfig cover(std::uint64_t threads, std::uint32_t block_threads = 256) noexcept {
+    const std::uint64_t blocks = block_threads ? (threads + block_threads - 1) / block_threads : 0;
+    return {Dim3(static_cast<std::uint32_t>(blocks)), Dim3(block_threads), 0};
+  }
+
+  std::uint64_t thread_count() const noexcept { return grid.count() * block.count(); }
+};
+
+/// @brief ok, or invalid_argument naming the dimension that is out of range.
+inline Result<void> validate(const LaunchConfig &c) {
+  const auto bad = [](const std::string &what) { return Error(Errc::invalid_argument, "launch: " + what); };
+  if (c.grid.count() == 0 || c.block.count() == 0) return bad("empty grid or block (a dimension is 0)");
+  if (c.grid.x > 0x7fffffffu || c.grid.y > 65535 || c.grid.z > 65535) {
+    return bad("grid " + std::to_string(c.grid.x) + "x" + std::to_string(c.grid.y) + "x" + std::to_string(c.grid.z) +
+               " exceeds 2^31-1 x 65535 x 65535");
+  }
+  if (c.block.count() > kMaxBlockThreads || c.block.z > 64) {
+    return bad("block " + std::to_string(c.block.x) + "x" + std::to_string(c.block.y) + "x" +
+               std::to_string(c.block.z) + " exceeds " + std::to_string(kMaxBlockThreads) + " threads (z <= 64)");
+  }
+  if (c.shared_bytes > kMaxSharedBytes) {
+    return bad(std::to_string(c.shared_bytes) + " bytes of shared memory exceed " + std::to_string(kMaxSharedBytes));
+  }
+  return success();
+}
+
+}  // namespace unimem
