@@ -22,6 +22,8 @@ packages=(
   clang libclang-rt-14-dev
   # plots and API docs
   python3-matplotlib doxygen
+  # Thrust for the CPU build (the CUDA toolkit brings its own)
+  libthrust-dev
 )
 
 # A ROCm installation (the ROCm Docker image) brings its own hipcc; Debian's would conflict with it.

@@ -49,51 +49,6 @@ UNIMEM_GLOBAL void thread_model_kernel(ThreadInfo *out, ThreadLocalKey key, int 
   out[tid].tls_ok = stored && this_thread::get_tls<int>(key) == values + tid;
 }
 
-UNIMEM_GLOBAL void resolve_kernel(PointerTable table, const ShmPtr<int> *ptrs, int n) {
-  const auto i = this_thread::id().value;
-  if (i < static_cast<unsigned long long>(n)) {
-    if (int *p = table.resolve(ptrs[i])) *p = 1000 + static_cast<int>(i);
-  }
-}
-
-UNIMEM_GLOBAL void alloc_free_kernel(SlabAllocatorRef alloc, int rounds, Atomic<unsigned long long> *failures) {
-  const auto tid = this_thread::id().value;
-  for (int r = 0; r < rounds; ++r) {
-    const std::size_t bytes = 16 + ((tid + r) % 16) * 16;
-    const OffsetPtr<void> p = alloc.allocate_offset(MemContext{}, bytes);
-    if (p.is_null()) {
-      failures->fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    auto *words = reinterpret_cast<unsigned long long *>(alloc.base() + p.offset());
-    for (std::size_t i = 0; i < bytes / 8; ++i) words[i] = tid * 1000 + r;
-    for (std::size_t i = 0; i < bytes / 8; ++i)
-      if (words[i] != tid * 1000 + r) failures->fetch_add(1, std::memory_order_relaxed);
-    if (alloc.free_offset(MemContext{}, p) != Errc::ok) failures->fetch_add(1, std::memory_order_relaxed);
-  }
-}
-
-UNIMEM_GLOBAL void map_build_probe_kernel(DeviceMap map, Atomic<unsigned long long> *failures) {
-  const auto i = this_thread::id().value;
-  if (!map.emplace(i, 3 * i).second) failures->fetch_add(1, std::memory_order_relaxed);
-  auto it = map.find(i);
-  if (it == map.end() || it->second != 3 * i) failures->fetch_add(1, std::memory_order_relaxed);
-  unsigned long long next = 0;
-  if (map.get(i + 1, next) && next != 3 * (i + 1)) failures->fetch_add(1, std::memory_order_relaxed);
-}
-
-UNIMEM_GLOBAL void queue_consumer_kernel(DeviceQueue q, unsigned long long count, Atomic<unsigned long long> *sum) {
-  unsigned long long total = 0;
-  for (unsigned long long i = 0; i < count; ++i) total += q.pop();
-  sum->fetch_add(total, std::memory_order_release);
-}
-
-UNIMEM_GLOBAL void atomic_memory_add_kernel(MemoryRef<unsigned long long, kind::atomic, space::shared> first) {
-  const auto i = this_thread::id().value;
-  const auto r = first.at(i % first.memory_size());
-  if (!r.is_null()) r.fetch_add(1, std::memory_order_relaxed);
-}
-
 int blocks_for(int n, int threads) { return (n + threads - 1) / threads; }
 
 }  // namespace
@@ -126,33 +81,6 @@ Result<void> wait_kernels() { return Rt::synchronize(); }
 
 Result<void> launch_thread_model(ThreadInfo *out, ThreadLocalKey key, int *values, int blocks, int threads) {
   thread_model_kernel<<<blocks, threads>>>(out, key, values);
-  return finish();
-}
-
-Result<void> launch_resolve(PointerTable table, const ShmPtr<int> *ptrs, int n) {
-  resolve_kernel<<<blocks_for(n, 256), 256>>>(table, ptrs, n);
-  return finish();
-}
-
-Result<void> launch_alloc_free(SlabAllocatorRef alloc, int blocks, int threads, int rounds,
-                               Atomic<unsigned long long> *failures) {
-  alloc_free_kernel<<<blocks, threads>>>(alloc, rounds, failures);
-  return finish();
-}
-
-Result<void> launch_map_build_probe(DeviceMap map, int blocks, int threads, Atomic<unsigned long long> *failures) {
-  map_build_probe_kernel<<<blocks, threads>>>(map, failures);
-  return finish();
-}
-
-Result<void> start_queue_consumer(DeviceQueue q, unsigned long long count, Atomic<unsigned long long> *sum) {
-  queue_consumer_kernel<<<1, 1>>>(q, count, sum);
-  return Rt::last_launch_error();
-}
-
-Result<void> launch_atomic_memory_add(MemoryRef<unsigned long long, kind::atomic, space::shared> first, int blocks,
-                                      int threads) {
-  atomic_memory_add_kernel<<<blocks, threads>>>(first);
   return finish();
 }
 

@@ -1,5 +1,6 @@
 // GPU tests, one source for both vendors (tests/gpu/cuda, tests/gpu/hip); the kernels they launch
-// are in gpu_kernels.cpp. Tests that need a device skip with the runtime's reason where none exists;
+// are in gpu_kernels.cpp (thread model, atomics, locks); the SDK's kernels run on the GPU through
+// tests/kernel/device_kernels_test.cpp, built into the same program. Tests that need a device skip with the runtime's reason where none exists;
 // the no-device error paths run everywhere. The program re-executes itself (--child ...) as the
 // second process of the IPC and shared-memory tests.
 #include <gtest/gtest.h>
@@ -19,9 +20,9 @@
 #include "unimem/memory/backend/gpu_managed_backend.hpp"
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
 #include "unimem/memory/device_pointer_table.hpp"
-#include "unimem/memory/allocator/thread_local_allocator.hpp"
-#include "unimem/memory/memory.hpp"
 #include "unimem/memory/memory_manager.hpp"
+#include "unimem/kernel/launch.hpp"
+#include "unimem/stream/stream.hpp"
 #include "unimem/thread/atomic.hpp"
 #include "unimem/thread/mutex.hpp"
 #include "unimem/thread/this_thread.hpp"
@@ -81,6 +82,7 @@ TEST(GpuWithoutDevice, EveryBackendReportsNoDeviceAndLeavesNothing) {
   char buf[64];
   EXPECT_EQ(kernels::probe_mapping<kVendor>(buf, buf, sizeof buf).code(), Errc::no_device);
   EXPECT_EQ(Rt::malloc_device(64).code(), Errc::no_device);
+  EXPECT_EQ(Stream::gpu<kVendor>().code(), Errc::no_device);
 }
 
 TEST(GpuWithoutDevice, BadSizesAreRejectedBeforeTheDevice) {
@@ -219,107 +221,49 @@ TEST(GpuThreadModel, IdsAreDistinctAndTlsIsPerThread) {
   EXPECT_NE(info[0].warp, info[kThreads].warp);  // another block, another warp
 }
 
-TEST(GpuPointerTable, KernelsResolveShmPtrsLikeTheHost) {
-  UNIMEM_REQUIRE_GPU();
-  MemoryManager mm;
-  const std::string name = test::unique_name("gpu-table");
-  test::ShmNameGuard guard(name);
-  auto b = mm.create_backend<ShmBackend>(BackendId{0}, name, 1 << 20);
-  ASSERT_TRUE(b) << b.error().what();
-  ASSERT_TRUE(mm.register_allocator(AllocatorId{2}, BackendId{0}));
-  constexpr int n = 256;
-  auto *targets = reinterpret_cast<int *>((*b)->data() + 4096);
-  auto *ptrs = reinterpret_cast<ShmPtr<int> *>((*b)->data());
-  for (int i = 0; i < n; ++i) ptrs[i] = *mm.to_shm(AllocatorId{2}, targets + i);
-  auto table = DeviceTable::upload(mm);
-  ASSERT_TRUE(table) << table.error().what();
-  auto *dev_ptrs = reinterpret_cast<ShmPtr<int> *>((*b)->device_data());
-  UNIMEM_ASSERT_OK(test::launch_resolve(table->table(), dev_ptrs, n));
-  for (int i = 0; i < n; ++i) ASSERT_EQ(*mm.to_address(ptrs[i]), 1000 + i);
-}
+// ---- streams ----
 
-TEST(GpuAllocator, KernelThreadsAllocateAndFreeInASharedRegion) {
-  UNIMEM_REQUIRE_GPU();
-  const std::string name = test::unique_name("gpu-alloc");
-  test::ShmNameGuard guard(name);
-  auto b = ShmBackend::create(name, 256u << 20);
-  ASSERT_TRUE(b) << b.error().what();
-  auto a = ThreadLocalAllocator::create(**b, AllocatorId{1});
-  ASSERT_TRUE(a) << a.error().what();
-  auto ref = (*a)->device_ref();
-  ASSERT_TRUE(ref) << ref.error().what();
-  auto failures = (*a)->allocate<Atomic<unsigned long long>>({}, 1);
-  new (failures.ptr) Atomic<unsigned long long>(0);
-  auto *dev_failures = reinterpret_cast<Atomic<unsigned long long> *>((*b)->device_base() + failures.shm.off.offset());
-  UNIMEM_ASSERT_OK(test::launch_alloc_free(*ref, 64, 256, 20, dev_failures));
-  EXPECT_EQ(failures.ptr->load(std::memory_order_acquire), 0u);
-  EXPECT_EQ((*a)->stats().classes[size_classes::class_of(16)].live_blocks, 1u);  // the failure counter only
-  EXPECT_TRUE((*a)->free({}, failures));
-  EXPECT_EQ((*a)->stats().bytes_in_use, 0u);
-}
-
-// ---- containers and typed memory in kernels ----
-
-// A CUDA/ROCm-shm region with a ThreadLocalAllocator: the host uses the allocator, kernels its device_ref().
-class GpuContainers : public ::testing::Test {
- protected:
-  void SetUp() override {
-    UNIMEM_REQUIRE_GPU();
-    auto b = ShmBackend::create(name, 256u << 20);
-    ASSERT_TRUE(b) << b.error().what();
-    backend = std::move(*b);
-    auto a = ThreadLocalAllocator::create(*backend, AllocatorId{1});
-    ASSERT_TRUE(a) << a.error().what();
-    alloc = std::move(*a);
-    auto d = alloc->device_ref();
-    ASSERT_TRUE(d) << d.error().what();
-    device = *d;
-  }
-  template <class T>
-  T *device_address(T *host) const {
-    return reinterpret_cast<T *>(backend->device_base() + (reinterpret_cast<char *>(host) - backend->base()));
-  }
-  Atomic<unsigned long long> *counter() {
-    auto c = alloc->allocate<Atomic<unsigned long long>>({}, 1);
-    return new (c.ptr) Atomic<unsigned long long>(0);
-  }
-
-  std::string name = test::unique_name("gpu-containers");
-  test::ShmNameGuard guard{name};
-  std::unique_ptr<ShmBackend> backend;
-  std::unique_ptr<ThreadLocalAllocator> alloc;
-  SlabAllocatorRef device;
+namespace {
+struct Nothing {
+  UNIMEM_HOST_DEVICE void operator()() const {}
 };
+}  // namespace
 
-TEST_F(GpuContainers, KernelBuildsAndProbesAMapTheHostReads) {
-  constexpr int kBlocks = 64, kThreads = 256;
-  auto map = unordered_map<unsigned long long, unsigned long long>::create(*alloc, kBlocks * kThreads).value();
-  auto *failures = counter();
-  UNIMEM_ASSERT_OK(test::launch_map_build_probe(map.rebind(device), kBlocks, kThreads, device_address(failures)));
-  EXPECT_EQ(failures->load(std::memory_order_acquire), 0u);
-  EXPECT_EQ(map.size(), static_cast<std::size_t>(kBlocks * kThreads));
-  for (unsigned long long k = 0; k < kBlocks * kThreads; ++k) ASSERT_EQ(map.find(k)->second, 3 * k);
-}
+TEST(GpuStream, HostTasksEventsAndErrorsKeepTheStreamContract) {
+  UNIMEM_REQUIRE_GPU();
+  auto s = Stream::gpu<kVendor>();
+  ASSERT_TRUE(s) << s.error().what();
+  EXPECT_EQ(s->kind(), kVendor == GpuVendor::cuda ? StreamKind::cuda : StreamKind::hip);
+  EXPECT_NE(s->native_handle(), nullptr);
+  std::vector<int> order;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(s->enqueue([&order, i] {
+      order.push_back(i);
+      return success();
+    }));
+  }
+  ASSERT_TRUE(s->enqueue([] { return Result<void>(Error(Errc::io_error, "late")); }));
+  auto e = s->record();
+  ASSERT_TRUE(e) << e.error().what();
+  EXPECT_EQ(s->synchronize().code(), Errc::io_error);
+  EXPECT_TRUE(s->synchronize());
+  EXPECT_TRUE(*e->query());
+  ASSERT_EQ(order.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], i);
 
-TEST_F(GpuContainers, HostThreadsFeedAKernelThroughAnMpmcQueue) {
-  auto q = mpmc_queue<unsigned long long>::create(*alloc, 128).value();
-  auto *sum = counter();
-  constexpr unsigned long long kPerThread = 50000;
-  UNIMEM_ASSERT_OK(test::start_queue_consumer(q.rebind(device), 2 * kPerThread, device_address(sum)));
-  std::thread a([&] { for (unsigned long long i = 1; i <= kPerThread; ++i) q.push(i); });
-  std::thread b([&] { for (unsigned long long i = 1; i <= kPerThread; ++i) q.push(i); });
-  a.join();
-  b.join();
-  UNIMEM_ASSERT_OK(test::wait_kernels());
-  EXPECT_EQ(sum->load(std::memory_order_acquire), kPerThread * (kPerThread + 1));
-}
+  // A host stream waits for the GPU stream's event, and the GPU stream for a host stream's.
+  auto h = Stream::host();
+  ASSERT_TRUE(h);
+  ASSERT_TRUE(h->wait(*e));
+  auto he = h->record();
+  ASSERT_TRUE(he);
+  ASSERT_TRUE(s->wait(*he));
+  ASSERT_TRUE(s->synchronize());
 
-TEST_F(GpuContainers, KernelAddsToAtomicMemoryInMappedMemory) {
-  auto m = Memory<unsigned long long, kind::atomic, space::shared>::allocate(*alloc, 16).value();
-  for (std::size_t i = 0; i < 16; ++i) m.store(i, 0, std::memory_order_relaxed);
-  auto dev = Memory<unsigned long long, kind::atomic, space::shared>::wrap(device_address(m.data()), 16).value();
-  UNIMEM_ASSERT_OK(test::launch_atomic_memory_add(MemoryRef(dev), 32, 256));
-  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(m.load(i, std::memory_order_acquire), 32u * 256 / 16);
+  // This file is compiled by the host compiler: a launch on the GPU stream says so, not a no-op.
+  auto r = launch(*s, LaunchConfig{Dim3(1), Dim3(32), 0}, Nothing{});
+  EXPECT_EQ(r.code(), Errc::unsupported);
+  EXPECT_NE(r.error().message().find(kVendor == GpuVendor::cuda ? "nvcc" : "hipcc"), std::string::npos);
 }
 
 // ---- the second process ----

@@ -1,5 +1,5 @@
 // The SDK's kernels (kernels/) on every executor this program was built for: the host emulation
-// (null and host streams) always, and the GPU of UNIMEM_TEST_GPU_VENDOR when this file is built
+// (null and host streams) always, and the GPU of UNIMEM_TEST_VENDOR when this file is built
 // into a GPU test program (skipped with the runtime's reason where no GPU exists). The data lives
 // in a shared-memory region; for a GPU it is a registered one and kernels get device addresses.
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/memory/memory.hpp"
 #include "unimem/memory/memory_manager.hpp"
-#if defined(UNIMEM_TEST_GPU_VENDOR)
+#if defined(UNIMEM_TEST_VENDOR)
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
 #include "unimem/memory/device_pointer_table.hpp"
 #endif
@@ -27,8 +27,8 @@ using kernels::Counter;
 
 namespace {
 
-#if defined(UNIMEM_TEST_GPU_VENDOR)
-constexpr GpuVendor kVendor = GpuVendor::UNIMEM_TEST_GPU_VENDOR;
+#if defined(UNIMEM_TEST_VENDOR)
+constexpr GpuVendor kVendor = GpuVendor::UNIMEM_TEST_VENDOR;
 constexpr auto kBuild = kVendor == GpuVendor::cuda ? kernels::KernelBuild::cuda : kernels::KernelBuild::hip;
 using GpuBackend = GpuShmBackend<kVendor>;
 #else
@@ -56,7 +56,7 @@ class DeviceKernels : public ::testing::TestWithParam<Executor> {
  protected:
   void SetUp() override {
     if (GetParam() == Executor::gpu) {
-#if defined(UNIMEM_TEST_GPU_VENDOR)
+#if defined(UNIMEM_TEST_VENDOR)
       auto s = Stream::gpu<kVendor>();
       if (!s && s.code() == Errc::no_device) GTEST_SKIP() << "no GPU here: " << s.error().what();
       ASSERT_TRUE(s) << s.error().what();
@@ -203,7 +203,7 @@ TEST_P(DeviceKernels, KernelsResolveShmPtrsThroughThePointerTable) {
   test::ShmNameGuard region_guard(region);
   MemoryBackend *b = nullptr;
   if (gpu()) {
-#if defined(UNIMEM_TEST_GPU_VENDOR)
+#if defined(UNIMEM_TEST_VENDOR)
     auto r = mm.create_backend<GpuBackend>(BackendId{0}, region, 1 << 20);
     ASSERT_TRUE(r) << r.error().what();
     b = *r;
@@ -220,7 +220,7 @@ TEST_P(DeviceKernels, KernelsResolveShmPtrsThroughThePointerTable) {
   for (int i = 0; i < n; ++i) ptrs[i] = *mm.to_shm(AllocatorId{2}, targets + i);
   PointerTable table = mm.table();
   auto *kernel_ptrs = gpu() ? reinterpret_cast<ShmPtr<int> *>(b->device_data()) : ptrs;
-#if defined(UNIMEM_TEST_GPU_VENDOR)
+#if defined(UNIMEM_TEST_VENDOR)
   std::optional<DevicePointerTable<kVendor>> device_table;
   if (gpu()) {
     auto t = DevicePointerTable<kVendor>::upload(mm);
@@ -251,7 +251,7 @@ TEST_P(DeviceKernels, AtomicMemoryAndArraysCountEveryThread) {
   EXPECT_EQ((kernels::atomic_add_typed<kBuild>(stream, c, kernels::AtomicCounts{}, kcells)).code(), Errc::invalid_argument);
 }
 
-#if defined(UNIMEM_TEST_GPU_VENDOR)
+#if defined(UNIMEM_TEST_VENDOR)
 INSTANTIATE_TEST_SUITE_P(Executors, DeviceKernels, ::testing::Values(Executor::host_stream, Executor::gpu),
                          executor_name);
 #else

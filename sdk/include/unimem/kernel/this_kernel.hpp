@@ -20,13 +20,13 @@ namespace unimem::this_kernel {
 
 namespace detail {
 #if defined(UNIMEM_DEVICE_PASS)
+// The runtimes align dynamic shared memory to at least 16 bytes.
 __device__ inline unsigned char *dynamic_shared() {
-  extern __shared__ alignas(16) unsigned char unimem_dynamic_shared[];
+  extern __shared__ unsigned char unimem_dynamic_shared[];
   return unimem_dynamic_shared;
 }
-#else
-inline const unimem::detail::HostThread *host() noexcept { return unimem::detail::current_host_thread; }
 #endif
+inline const unimem::detail::HostThread *host() noexcept { return unimem::detail::current_host_thread; }
 }  // namespace detail
 
 UNIMEM_HOST_DEVICE inline Dim3 thread_index() noexcept {

@@ -28,7 +28,6 @@ struct HostThread {
   HostTeam *team;
 };
 
-#if !defined(UNIMEM_DEVICE_PASS)
 /// The emulated thread running on this OS thread; null outside a host-emulated kernel.
 inline thread_local const HostThread *current_host_thread = nullptr;
 
@@ -45,6 +44,5 @@ using HostKernelBody = void (*)(const void *closure);
 /// exception a thread throws, or a thread that could not be started, comes back as an Error (and
 /// the blocks not yet started are skipped). @p c must pass validate().
 Result<void> run_host_grid(const LaunchConfig &c, HostKernelBody body, const void *closure);
-#endif
 
 }  // namespace unimem::detail
