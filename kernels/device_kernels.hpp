@@ -39,6 +39,10 @@ Result<void> alloc_free(const Stream &stream, const LaunchConfig &config, SlabAl
 template <KernelBuild B>
 Result<void> map_build_probe(const Stream &stream, const LaunchConfig &config, DeviceMap map,
                              unsigned long long key_base, Counter *failures);
+/// Thread i inserts (key_base + i, 3 (key_base + i)), which must be new: the inserts per second benchmark.
+template <KernelBuild B>
+Result<void> map_insert(const Stream &stream, const LaunchConfig &config, DeviceMap map, unsigned long long key_base,
+                        Counter *failures);
 /// Thread i looks up key_base + i (which must be present with value 3 * key); the finds per second
 /// benchmark, also a check.
 template <KernelBuild B>

@@ -22,6 +22,18 @@ struct BuildProbe {
   }
 };
 
+struct Insert {
+  DeviceMap map;
+  unsigned long long key_base;
+  Counter *failures;
+
+  UNIMEM_HOST_DEVICE void operator()() const {
+    DeviceMap m = map;
+    const unsigned long long k = key_base + this_kernel::global_rank();
+    if (!m.emplace(k, 3 * k).second) failures->fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
 struct Probe {
   DeviceMap map;
   unsigned long long key_base;
@@ -40,6 +52,12 @@ template <>
 Result<void> map_build_probe<kBuild>(const Stream &stream, const LaunchConfig &config, DeviceMap map,
                                      unsigned long long key_base, Counter *failures) {
   return launch(stream, config, BuildProbe{map, key_base, failures});
+}
+
+template <>
+Result<void> map_insert<kBuild>(const Stream &stream, const LaunchConfig &config, DeviceMap map,
+                                unsigned long long key_base, Counter *failures) {
+  return launch(stream, config, Insert{map, key_base, failures});
 }
 
 template <>

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 
 #include "unimem/core/config.hpp"
@@ -151,7 +150,7 @@ template <class T>
 UNIMEM_HOST_DEVICE inline T shfl(T value, std::uint32_t src_lane) noexcept {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8, "shfl moves trivially copyable values of <= 8 bytes");
   unsigned long long bits = 0;
-  std::memcpy(&bits, &value, sizeof(T));
+  __builtin_memcpy(&bits, &value, sizeof(T));  // std::memcpy is host-only under HIP
 #if defined(UNIMEM_CUDA_DEVICE_PASS)
   bits = __shfl_sync(detail::warp_mask(), bits, static_cast<int>(src_lane));
 #elif defined(UNIMEM_HIP_DEVICE_PASS)
@@ -161,7 +160,7 @@ UNIMEM_HOST_DEVICE inline T shfl(T value, std::uint32_t src_lane) noexcept {
     bits = unimem::detail::host_warp_collective(*t, unimem::detail::WarpOp::shfl, bits, src_lane);
   }
 #endif
-  std::memcpy(&value, &bits, sizeof(T));
+  __builtin_memcpy(&value, &bits, sizeof(T));
   return value;
 }
 

@@ -35,8 +35,13 @@ constexpr std::uint64_t kHeapHeaderOffset = RegionHeader::kHeaderBytes;
 // new handle at a dead one's address never matches. A forked child clears the cache of its only
 // thread: it must never use its parent's slots (their owner is the parent's pid).
 
-std::mutex g_mu;
-std::unordered_set<const SlabAllocator *> g_live;
+std::mutex g_mu;  // constant-initialised, like g_generation
+// Built on first use and never destroyed: handles may be created by other translation units' static
+// initialisers, and threads may exit after static destruction.
+std::unordered_set<const SlabAllocator *> &live_handles() {
+  static auto *live = new std::unordered_set<const SlabAllocator *>;
+  return *live;
+}
 std::atomic<std::uint64_t> g_generation{1};
 
 struct LastBinding {
@@ -67,7 +72,7 @@ struct SlabThreadBindings {
     t_last = LastBinding{};
     std::lock_guard lock(g_mu);
     for (const auto &b : list) {
-      if (b.pid == detail::current_pid() && g_live.count(b.alloc) && b.alloc->generation_ == b.generation &&
+      if (b.pid == detail::current_pid() && live_handles().count(b.alloc) && b.alloc->generation_ == b.generation &&
           b.alloc->backend_.base()) {
         const_cast<SlabAllocator *>(b.alloc)->release_bound_slot(b.slot);
       }
@@ -183,13 +188,13 @@ SlabAllocator::SlabAllocator(MemoryBackend &backend, AllocatorId id, bool bind_t
       fast_path_(bind_threads && !heap_.v.bitmap),
       generation_(g_generation.fetch_add(1, std::memory_order_relaxed)) {
   std::lock_guard lock(g_mu);
-  g_live.insert(this);
+  live_handles().insert(this);
 }
 
 SlabAllocator::~SlabAllocator() {
   {
     std::lock_guard lock(g_mu);
-    g_live.erase(this);
+    live_handles().erase(this);
   }
   if (!backend_.base()) return;  // the backend was destroyed first: its memory is gone, touch nothing
   // No thread may use this handle any more: release the caches bound through it (and only those:
