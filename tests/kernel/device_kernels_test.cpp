@@ -4,6 +4,7 @@
 // in a shared-memory region; for a GPU it is a registered one and kernels get device addresses.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "device_kernels.hpp"
+#include "probe.hpp"
 #include "support/test_support.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/array.hpp"
@@ -121,6 +123,15 @@ TEST_P(DeviceKernels, LaunchModelHoldsInsideTheKernel) {
     const unsigned long long n = block.count();
     for (std::uint32_t b = 0; b < grid.count(); ++b) EXPECT_EQ(sums[b], n * (n + 1) / 2) << "block " << b;
   }
+}
+
+TEST_P(DeviceKernels, ProbeSeesKernelWritesThroughTheMapping) {
+  constexpr std::size_t n = 1 << 16;
+  char *host = alloc->allocate<char>({}, n).ptr;
+  std::memcpy(host, "keep me", 8);
+  UNIMEM_ASSERT_OK((kernels::probe_stream<kBuild>(stream, kernel_address(host), host, n)));
+  EXPECT_STREQ(host, "keep me");  // restored
+  EXPECT_EQ((kernels::probe_stream<kBuild>(stream, kernel_address(host), host, 63)).code(), Errc::invalid_argument);
 }
 
 TEST_P(DeviceKernels, ThreadsAllocateAndFreeAtOnce) {

@@ -26,43 +26,24 @@ __device__ inline unsigned char *dynamic_shared() {
 }
 #endif
 inline const unimem::detail::HostThread *host() noexcept { return unimem::detail::current_host_thread; }
+// A field of the emulated thread's place, or @p outside for host code outside any kernel.
+inline Dim3 host_place(Dim3 unimem::detail::HostThread::*field, Dim3 outside) noexcept {
+  const auto *t = host();
+  return t ? t->*field : outside;
+}
 }  // namespace detail
 
-UNIMEM_HOST_DEVICE inline Dim3 thread_index() noexcept {
 #if defined(UNIMEM_DEVICE_PASS)
-  return {threadIdx.x, threadIdx.y, threadIdx.z};
+#define UNIMEM_KERNEL_PLACE(builtin, field, outside) return {builtin.x, builtin.y, builtin.z}
 #else
-  const auto *t = detail::host();
-  return t ? t->thread_index : Dim3(0, 0, 0);
+#define UNIMEM_KERNEL_PLACE(builtin, field, outside) return detail::host_place(&unimem::detail::HostThread::field, outside)
 #endif
-}
 
-UNIMEM_HOST_DEVICE inline Dim3 block_index() noexcept {
-#if defined(UNIMEM_DEVICE_PASS)
-  return {blockIdx.x, blockIdx.y, blockIdx.z};
-#else
-  const auto *t = detail::host();
-  return t ? t->block_index : Dim3(0, 0, 0);
-#endif
-}
-
-UNIMEM_HOST_DEVICE inline Dim3 block_dim() noexcept {
-#if defined(UNIMEM_DEVICE_PASS)
-  return {blockDim.x, blockDim.y, blockDim.z};
-#else
-  const auto *t = detail::host();
-  return t ? t->block_dim : Dim3();
-#endif
-}
-
-UNIMEM_HOST_DEVICE inline Dim3 grid_dim() noexcept {
-#if defined(UNIMEM_DEVICE_PASS)
-  return {gridDim.x, gridDim.y, gridDim.z};
-#else
-  const auto *t = detail::host();
-  return t ? t->grid_dim : Dim3();
-#endif
-}
+UNIMEM_HOST_DEVICE inline Dim3 thread_index() noexcept { UNIMEM_KERNEL_PLACE(threadIdx, thread_index, Dim3(0, 0, 0)); }
+UNIMEM_HOST_DEVICE inline Dim3 block_index() noexcept { UNIMEM_KERNEL_PLACE(blockIdx, block_index, Dim3(0, 0, 0)); }
+UNIMEM_HOST_DEVICE inline Dim3 block_dim() noexcept { UNIMEM_KERNEL_PLACE(blockDim, block_dim, Dim3()); }
+UNIMEM_HOST_DEVICE inline Dim3 grid_dim() noexcept { UNIMEM_KERNEL_PLACE(gridDim, grid_dim, Dim3()); }
+#undef UNIMEM_KERNEL_PLACE
 
 /// @brief The calling thread's index within its block, linearised (x fastest).
 UNIMEM_HOST_DEVICE inline std::uint32_t thread_rank() noexcept {
