@@ -94,10 +94,7 @@ struct Executor {
     failures = new (c.ptr) Counter(0);
     return success();
   }
-  Counter *kernel_failures() const {
-    if (!backend->device_base()) return failures;
-    return reinterpret_cast<Counter *>(backend->device_base() + (reinterpret_cast<char *>(failures) - backend->base()));
-  }
+  Counter *kernel_failures() const { return backend->device_base() ? backend->device_address(failures) : failures; }
 };
 
 std::vector<std::unique_ptr<Executor>> &executors() {

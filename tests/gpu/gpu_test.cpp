@@ -49,12 +49,6 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-#define UNIMEM_ASSERT_OK(expr)                          \
-  do {                                                  \
-    auto unimem_r_ = (expr);                            \
-    ASSERT_TRUE(unimem_r_) << unimem_r_.error().what(); \
-  } while (0)
-
 }  // namespace
 
 // ---- no device: the host-side error paths ----

@@ -48,12 +48,6 @@ std::string executor_name(const ::testing::TestParamInfo<Executor> &info) {
   return "Unknown";
 }
 
-#define UNIMEM_ASSERT_OK(expr)                          \
-  do {                                                  \
-    auto unimem_r_ = (expr);                            \
-    ASSERT_TRUE(unimem_r_) << unimem_r_.error().what(); \
-  } while (0)
-
 class DeviceKernels : public ::testing::TestWithParam<Executor> {
  protected:
   void SetUp() override {
@@ -89,8 +83,7 @@ class DeviceKernels : public ::testing::TestWithParam<Executor> {
   /// A host address in the region as the kernel's executor sees it.
   template <class T>
   T *kernel_address(T *host) const {
-    if (!gpu()) return host;
-    return reinterpret_cast<T *>(backend->device_base() + (reinterpret_cast<char *>(host) - backend->base()));
+    return gpu() ? backend->device_address(host) : host;
   }
   Counter *counter() {
     auto c = alloc->allocate<Counter>({}, 1);

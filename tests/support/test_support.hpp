@@ -42,3 +42,10 @@ ChildResult run(const std::string &exe, const std::vector<std::string> &args, st
 ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as = std::nullopt);
 
 }  // namespace unimem::test
+
+/// Asserts (GoogleTest) that a Result is ok, printing its error otherwise.
+#define UNIMEM_ASSERT_OK(expr)                          \
+  do {                                                  \
+    auto unimem_r_ = (expr);                            \
+    ASSERT_TRUE(unimem_r_) << unimem_r_.error().what(); \
+  } while (0)

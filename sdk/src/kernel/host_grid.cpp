@@ -211,7 +211,6 @@ std::uint64_t host_warp_collective(const HostThread &t, WarpOp op, std::uint64_t
 }
 
 Result<void> run_host_grid(const LaunchConfig &c, HostKernelBody body, const void *closure) {
-  if (auto ok = validate(c); !ok) return ok;
   Grid grid(c, body, closure);
   const std::uint64_t by_cores = std::clamp<std::uint64_t>(std::thread::hardware_concurrency(), 2, kHostTeams);
   const std::uint64_t by_budget = std::max<std::uint64_t>(1, kHostThreadBudget / c.block.count());

@@ -32,9 +32,6 @@ Result<bool> HostEvent::query() {
   return done_;
 }
 
-namespace {
-
-// A task that throws is reported like one that returns an error.
 Result<void> run_task(const Stream::Task &task) {
   try {
     return task();
@@ -44,6 +41,8 @@ Result<void> run_task(const Stream::Task &task) {
     return Error(Errc::device_error, "stream task threw a non-standard exception");
   }
 }
+
+namespace {
 
 class HostStream final : public StreamImpl {
  public:

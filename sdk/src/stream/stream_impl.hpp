@@ -18,6 +18,9 @@ class EventImpl {
   virtual Result<bool> query() = 0;
 };
 
+/// Runs @p task; an exception it throws becomes a device_error naming it.
+Result<void> run_task(const Stream::Task &task);
+
 class StreamImpl {
  public:
   virtual ~StreamImpl() = default;

@@ -61,11 +61,11 @@ class ThrustAllocator : public thrust::device_malloc_allocator<T> {
     if (n > ~size_type{0} / sizeof(T)) throw std::bad_array_new_length();
     const auto p = alloc_->aligned_allocate_offset(MemContext{}, n * sizeof(T), alignof(T) < 16 ? 16 : alignof(T));
     if (p.is_null()) throw std::bad_alloc();
-    return thrust::device_pointer_cast(reinterpret_cast<T *>(alloc_->base() + p.offset() + shift_));
+    return thrust::device_pointer_cast(reinterpret_cast<T *>(static_cast<char *>(alloc_->to_address(p)) + shift_));
   }
   void deallocate(pointer p, size_type) noexcept {
     const char *host = reinterpret_cast<const char *>(thrust::raw_pointer_cast(p)) - shift_;
-    (void)alloc_->free_offset(MemContext{}, OffsetPtr<void>(static_cast<std::size_t>(host - alloc_->base())));
+    (void)alloc_->free_offset(MemContext{}, alloc_->to_offset(static_cast<const void *>(host)));
   }
 
   A *allocator() const noexcept { return alloc_; }

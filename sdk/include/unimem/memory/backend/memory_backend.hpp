@@ -55,6 +55,14 @@ class MemoryBackend {
   char *device_data() const noexcept {
     return view_.device_base ? view_.device_base + RegionHeader::kHeaderBytes : nullptr;
   }
+  /// @brief @p host, an address inside this region, as kernels see it; nullptr when kernels cannot
+  /// reach this memory.
+  template <class T>
+  T *device_address(T *host) const noexcept {
+    if (!view_.device_base || !view_.host_base) return nullptr;
+    const auto at = reinterpret_cast<const char *>(host) - view_.host_base;
+    return reinterpret_cast<T *>(view_.device_base + at);
+  }
   std::size_t region_size() const noexcept { return view_.region_bytes; }
   std::size_t data_size() const noexcept { return view_.region_bytes - RegionHeader::kHeaderBytes; }
   RegionView view() const noexcept { return view_; }
