@@ -7,11 +7,13 @@
 #include <thrust/device_ptr.h>
 #include <thrust/device_vector.h>
 #include <thrust/functional.h>
+#include <thrust/host_vector.h>
 #include <thrust/reduce.h>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 #include <thrust/transform.h>
 
+#include "unimem/memory/allocator/stl_allocator.hpp"
 #include "unimem/memory/allocator/thrust_allocator.hpp"
 
 namespace unimem::test {
@@ -31,15 +33,13 @@ auto guarded(F &&f) -> decltype(f()) {
   }
 }
 
-}  // namespace
-
-Result<ThrustPipeline> device_vector_pipeline(ThreadLocalAllocator &alloc, std::size_t n) {
-  auto a = ThrustAllocator<int>::create(alloc);
-  if (!a) return a.error();
+// Fills a vector n..1, sorts, doubles and sums it, and notes where its elements were.
+template <class Vector>
+Result<ThrustPipeline> pipeline(ThreadLocalAllocator &alloc, std::size_t n, const typename Vector::allocator_type &a) {
   return guarded([&]() -> Result<ThrustPipeline> {
     ThrustPipeline out;
     {
-      thrust::device_vector<int, ThrustAllocator<int>> v(n, *a);
+      Vector v(n, a);
       thrust::sequence(v.begin(), v.end(), static_cast<int>(n), -1);  // n, n-1, ..., 1
       thrust::sort(v.begin(), v.end());
       thrust::transform(v.begin(), v.end(), v.begin(), Twice{});
@@ -51,6 +51,18 @@ Result<ThrustPipeline> device_vector_pipeline(ThreadLocalAllocator &alloc, std::
     }
     return out;
   });
+}
+
+}  // namespace
+
+Result<ThrustPipeline> device_vector_pipeline(ThreadLocalAllocator &alloc, std::size_t n) {
+  auto a = ThrustAllocator<int>::create(alloc);
+  if (!a) return a.error();
+  return pipeline<thrust::device_vector<int, ThrustAllocator<int>>>(alloc, n, *a);
+}
+
+Result<ThrustPipeline> host_vector_pipeline(ThreadLocalAllocator &alloc, std::size_t n) {
+  return pipeline<thrust::host_vector<int, StlAllocator<int>>>(alloc, n, StlAllocator<int>(alloc));
 }
 
 Result<long long> sort_and_sum(int *data, std::size_t n) {

@@ -21,6 +21,9 @@ struct ThrustPipeline {
 /// A thrust::device_vector<int, ThrustAllocator<int>> of @p n elements in @p alloc's region:
 /// filled n..1, sorted, doubled by transform, then summed.
 Result<ThrustPipeline> device_vector_pipeline(ThreadLocalAllocator &alloc, std::size_t n);
+/// A thrust::host_vector<int, StlAllocator<int>> of @p n elements in @p alloc's region, filled
+/// n..1, sorted and doubled like the device pipeline.
+Result<ThrustPipeline> host_vector_pipeline(ThreadLocalAllocator &alloc, std::size_t n);
 /// Sorts the @p n ints at @p data (the device's address of a unimem container's elements) in place
 /// and returns their sum.
 Result<long long> sort_and_sum(int *data, std::size_t n);

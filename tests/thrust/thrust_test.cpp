@@ -65,6 +65,18 @@ TEST_F(ThrustOverUnimem, DeviceVectorLivesInTheRegionAndRunsSortTransformReduce)
   EXPECT_EQ(alloc->stats().bytes_in_use, before);
 }
 
+TEST_F(ThrustOverUnimem, HostVectorLivesInTheRegionThroughStlAllocator) {
+  constexpr std::size_t n = 50000;
+  auto r = test::host_vector_pipeline(*alloc, n);
+  ASSERT_TRUE(r) << r.error().what();
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(r->values[i], 2 * static_cast<int>(i + 1)) << i;
+  EXPECT_EQ(r->sum, static_cast<long long>(n) * (n + 1));
+  EXPECT_GE(static_cast<const char *>(r->data), backend->base());
+  EXPECT_LT(static_cast<const char *>(r->data), backend->base() + backend->region_size());
+  EXPECT_GE(r->live_during, n * sizeof(int));
+  EXPECT_EQ(alloc->stats().bytes_in_use, 0u);
+}
+
 TEST_F(ThrustOverUnimem, AlgorithmsRunInPlaceOverAUnimemVector) {
   auto v = vector<int>::create(*alloc, 0).value();
   std::mt19937 rng(7);
