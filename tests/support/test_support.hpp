@@ -46,6 +46,6 @@ ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t
 /// Asserts (GoogleTest) that a Result is ok, printing its error otherwise.
 #define UNIMEM_ASSERT_OK(expr)                          \
   do {                                                  \
-    auto unimem_r_ = (expr);                            \
+    const auto &unimem_r_ = (expr);                     \
     ASSERT_TRUE(unimem_r_) << unimem_r_.error().what(); \
   } while (0)

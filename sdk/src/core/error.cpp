@@ -21,6 +21,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::io_error: return "io_error";
     case Errc::device_error: return "device_error";
     case Errc::capacity_exceeded: return "capacity_exceeded";
+    case Errc::bad_address: return "bad_address";
   }
   return "unknown";
 }

@@ -15,7 +15,8 @@
 
 namespace unimem {
 
-/// Error codes. The numeric values are stable: the C API returns them negated (0 is success).
+/// Error codes. The numeric values are stable. (gmem.h, the libgmem-compatible C API, returns negative
+/// errno values instead, as libgmem does; its header gives the mapping.)
 enum class Errc : int {
   ok = 0,
   invalid_argument = 1,   ///< a parameter is out of its documented domain
@@ -26,12 +27,13 @@ enum class Errc : int {
   corrupt = 6,            ///< a region header or structure fails its integrity check
   version_mismatch = 7,   ///< a region written by an incompatible layout version
   truncated = 8,          ///< a region is smaller than its header says
-  no_device = 9,          ///< no GPU, no driver, or the runtime cannot reach one
+  no_device = 9,          ///< no GPU, no driver, the runtime cannot reach one, or an id names no node
   unsupported = 10,       ///< compiled out or not available on this machine
   busy = 11,              ///< in use / not ready yet; retrying may succeed
   io_error = 12,          ///< an OS call failed for another reason (the message has errno)
   device_error = 13,      ///< a GPU runtime call failed (the message has the runtime's name)
   capacity_exceeded = 14, ///< a fixed table (ids, slots) is full
+  bad_address = 15,       ///< an address range is not (entirely) mapped in this process
 };
 
 /// @brief Short stable name of an error code, e.g. "invalid_argument".

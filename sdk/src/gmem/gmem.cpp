@@ -1,0 +1,169 @@
+// free_eager and prefetch: argument checks, then the host path (madvise / move_pages) or the GPU
+// runtime that manages the memory, run now or in a stream's order.
+#include "unimem/gmem/gmem.hpp"
+
+#include <numaif.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+#include "gpu_memory_ops.hpp"
+#include "hotness.hpp"
+#include "os_pages.hpp"
+#include "unimem/gmem/residency.hpp"
+#include "unimem/gmem/topology.hpp"
+
+namespace unimem::gmem {
+
+namespace {
+
+using detail::GpuMemoryOps;
+
+Result<void> check_page_size(std::size_t page) {
+  if (is_pow2(page) && page >= detail::os_page_size()) return success();
+  return Error(Errc::invalid_argument, "page size " + std::to_string(page) + " is not a power of two >= the OS page (" +
+                                           std::to_string(detail::os_page_size()) + ")");
+}
+
+Result<void> run_on(const Stream &stream, Stream::Task op) {
+  if (stream.is_null()) return op();
+  return stream.enqueue(std::move(op));
+}
+
+const GpuMemoryOps *runtime_of(NodeKind kind) {
+  for (const auto *ops : detail::gpu_memory_ops()) {
+    if (ops->kind() == kind) return ops;
+  }
+  return nullptr;
+}
+
+// The GPU runtime that owns (migrates) the range, if any: its operations replace the host's.
+const GpuMemoryOps *managing_runtime(const PageRange &range) {
+  for (const auto *ops : detail::gpu_memory_ops()) {
+    if (ops->migrates(range, false)) return ops;
+  }
+  return nullptr;
+}
+
+Result<void> check_stream(const Stream &stream, const GpuMemoryOps &ops) {
+  if (stream.is_null() || stream.kind() == ops.stream_kind()) return success();
+  return Error(Errc::invalid_argument, std::string("a ") + stream_kind_name(stream.kind()) + " stream cannot order " +
+                                           node_kind_name(ops.kind()) + " memory operations; pass a " +
+                                           stream_kind_name(ops.stream_kind()) + " stream or the null stream");
+}
+
+Result<void> madvise_error(const char *what, int err) {
+  if (err == ENOMEM) return Error(Errc::bad_address, std::string(what) + ": the range is no longer mapped");
+  if (err == EINVAL) return Error::from_errno(Errc::invalid_argument, std::string(what) + " refused by this mapping", err);
+  return Error::from_errno(Errc::io_error, what, err);
+}
+
+Result<void> host_free(const PageRange &range, FreeMode mode, std::size_t page) {
+  const int advice = mode == FreeMode::free ? MADV_FREE : MADV_DONTNEED;
+  if (madvise(reinterpret_cast<void *>(range.begin), range.size(), advice) != 0) {
+    return madvise_error(mode == FreeMode::free ? "madvise(MADV_FREE)" : "madvise(MADV_DONTNEED)", errno);
+  }
+  detail::forget_hot(range, page);
+  return success();
+}
+
+Result<void> populate(const PageRange &range, Access access) {
+  void *p = reinterpret_cast<void *>(range.begin);
+  if (madvise(p, range.size(), access == Access::write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
+    return success();
+  }
+  if (errno != EINVAL) return madvise_error("madvise(MADV_POPULATE)", errno);
+  // Kernels before 5.14 do not know MADV_POPULATE_*: ask for read-ahead instead.
+  if (madvise(p, range.size(), MADV_WILLNEED) != 0) return madvise_error("madvise(MADV_WILLNEED)", errno);
+  return success();
+}
+
+Result<void> move_to_node(const PageRange &range, int node) {
+  const std::size_t os_page = detail::os_page_size();
+  std::vector<void *> pages(range.size() / os_page);
+  for (std::size_t i = 0; i < pages.size(); ++i) pages[i] = reinterpret_cast<void *>(range.begin + i * os_page);
+  std::vector<int> nodes(pages.size(), node), status(pages.size(), 0);
+  if (move_pages(0, pages.size(), pages.data(), nodes.data(), status.data(), MPOL_MF_MOVE) < 0) {
+    return Error::from_errno(Errc::io_error, "move_pages to node " + std::to_string(node), errno);
+  }
+  return success();
+}
+
+// Resident already (and on the node, where there is more than one): mark hot; else bring it there.
+Result<void> host_prefetch(const PageRange &range, int node, bool several_nodes, const PrefetchOptions &o) {
+  const void *p = reinterpret_cast<const void *>(range.begin);
+  auto resident = residency(p, range.size());
+  if (!resident) return resident.error();
+  bool in_place = resident->resident == resident->pages;
+  if (in_place && several_nodes) {
+    auto nodes = page_nodes(p, range.size());
+    if (!nodes) return nodes.error();
+    in_place = std::all_of(nodes->begin(), nodes->end(), [&](int n) { return n == node; });
+  }
+  if (in_place) {
+    detail::mark_hot(range, o.page_size);
+    return success();
+  }
+  if (auto ok = populate(range, o.access); !ok) return ok;
+  return several_nodes ? move_to_node(range, node) : success();
+}
+
+// The GPU runtime's prefetch; "already there" by the runtime's record marks the pages hot instead.
+Result<void> runtime_prefetch(const GpuMemoryOps &ops, const PageRange &range, detail::Target target,
+                              const Stream &stream, std::size_t page) {
+  if (auto ok = check_stream(stream, ops); !ok) return ok;
+  if (ops.resident_on(range, target)) {
+    detail::mark_hot(range, page);
+    return success();
+  }
+  return ops.prefetch(range, target, stream.native_handle());
+}
+
+}  // namespace
+
+Result<void> free_eager(void *addr, std::size_t size, const Stream &stream, const FreeEagerOptions &o) {
+  if (auto ok = check_page_size(o.page_size); !ok) return ok;
+  auto os = detail::os_pages(addr, size);
+  if (!os) return os.error();
+  if (auto ok = detail::check_mapped(*os, addr, size); !ok) return ok;
+  const PageRange range = *pages_inside(reinterpret_cast<std::uintptr_t>(addr), size, o.page_size);
+  if (range.empty()) return success();
+  if (const auto *ops = managing_runtime(range)) {
+    if (auto ok = check_stream(stream, *ops); !ok) return ok;
+    detail::forget_hot(range, o.page_size);
+    return ops->discard(range, stream.native_handle());
+  }
+  return run_on(stream, [range, o] { return host_free(range, o.mode, o.page_size); });
+}
+
+Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream &stream, const PrefetchOptions &o) {
+  if (auto ok = check_page_size(o.page_size); !ok) return ok;
+  auto os = detail::os_pages(addr, size);
+  if (!os) return os.error();
+  if (auto ok = detail::check_mapped(*os, addr, size); !ok) return ok;
+  auto target = node(hnid);
+  if (!target) return target.error();
+  if (size == 0) return success();
+  const PageRange range =
+      detail::clip_to_mapped(*pages_covering(reinterpret_cast<std::uintptr_t>(addr), size, o.page_size), *os);
+
+  if (target->kind != NodeKind::cpu) {
+    const auto *ops = runtime_of(target->kind);  // present: the node came from it
+    if (!ops->migrates(range, true)) {
+      return Error(Errc::unsupported, std::string("hnid ") + std::to_string(hnid) + " (" + target->name +
+                                          ") cannot prefetch this range: it is neither managed memory nor pageable "
+                                          "memory on a device with pageable memory access");
+    }
+    return runtime_prefetch(*ops, range, {true, target->index}, stream, o.page_size);
+  }
+  if (const auto *ops = managing_runtime(range)) {
+    return runtime_prefetch(*ops, range, {false, target->index}, stream, o.page_size);
+  }
+  const auto nodes = topology();
+  const bool several = std::count_if(nodes.begin(), nodes.end(), [](auto &n) { return n.kind == NodeKind::cpu; }) > 1;
+  return run_on(stream, [range, node = target->index, several, o] { return host_prefetch(range, node, several, o); });
+}
+
+}  // namespace unimem::gmem
