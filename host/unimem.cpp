@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "unimem/core/cpu_features.hpp"
+#include "unimem/gmem/gmem.hpp"
+#include "unimem/gmem/topology.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/malloc_backend.hpp"
 #include "unimem/memory/backend/posix_mmap_backend.hpp"
@@ -39,15 +41,6 @@ int usage_error(const std::string &why) {
 
 const char *yes(bool b) { return b ? "yes" : "no"; }
 
-std::string numa_nodes() {
-  std::string nodes;
-  for (int n = 0; n < 1024; ++n) {
-    if (access(("/sys/devices/system/node/node" + std::to_string(n)).c_str(), F_OK) != 0) continue;
-    nodes += (nodes.empty() ? "" : " ") + std::to_string(n);
-  }
-  return nodes.empty() ? "0 (no NUMA information)" : nodes;
-}
-
 // Whether a backend can be created here, by creating a small one.
 template <class Make>
 std::string probe(Make &&make) {
@@ -62,7 +55,17 @@ int info() {
   std::printf("cpu:        %s\n", cpu.model.empty() ? "(unknown)" : cpu.model.c_str());
   std::printf("isa:        avx512f=%s avx2=%s sse2=%s\n", yes(cpu.avx512f), yes(cpu.avx2), yes(cpu.sse2));
   std::printf("flush:      clwb=%s clflushopt=%s\n", yes(cpu.clwb), yes(cpu.clflushopt));
-  std::printf("numa nodes: %s\n", numa_nodes().c_str());
+  // Heterogeneous NUMA ids, as gmem numbers them: CPU nodes under their Linux numbers, then GPUs.
+  std::printf("numa ids:   (hnid: CPU nodes first, then GPUs)\n");
+  for (const auto &n : gmem::topology()) {
+    std::printf("  %-3d %-5s %-28s %8.1f GiB\n", n.hnid, gmem::node_kind_name(n.kind), n.name.c_str(),
+                static_cast<double>(n.memory_bytes) / (1ull << 30));
+  }
+  if (auto id = gmem::numa_id()) {
+    std::printf("current:    hnid %d\n", *id);
+  } else {
+    std::printf("current:    unknown (%s)\n", id.error().what().c_str());
+  }
   std::printf("backends:\n");
   std::printf("  malloc      compiled in, works here: %s\n",
               probe([] { return MallocBackend::create(4096); }).c_str());

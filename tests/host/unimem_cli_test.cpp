@@ -4,6 +4,7 @@
 #include "support/test_support.hpp"
 #include <signal.h>
 
+#include "unimem/gmem/topology.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 
@@ -18,6 +19,12 @@ TEST(UnimemCli, InfoDescribesTheMachine) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("isa:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("posix_shm   compiled in, works here: yes"), std::string::npos) << r.out;
+  // Every hnid of gmem's topology is listed, and the current one.
+  for (const auto &n : gmem::topology()) {
+    EXPECT_NE(r.out.find("  " + std::to_string(n.hnid) + " "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(n.name), std::string::npos) << r.out;
+  }
+  EXPECT_NE(r.out.find("current:    hnid "), std::string::npos) << r.out;
 }
 
 TEST(UnimemCli, BadArgumentsAreUsageErrors) {

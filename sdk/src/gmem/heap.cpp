@@ -55,10 +55,7 @@ struct unimem_heap {
 
 namespace {
 
-unimem_heap &host_heap() {
-  static unimem_heap h;
-  return h;
-}
+constinit unimem_heap host_heap;  // constant-initialised: usable before any constructor runs
 
 // Live created heaps by slot, and each slot's generation (bumped at destroy, so a thread's cached
 // tcache for a dead heap is recognised as stale).
@@ -93,9 +90,8 @@ struct ThreadTcaches {
 };
 thread_local ThreadTcaches tls_tcaches;
 
-// The flags of every call on @p h from this thread: arena and tcache for a created heap.
-int flags_of(unimem_heap *h) {
-  if (!h->custom) return 0;
+// Arena and this thread's tcache for a created heap (the tcache is made on the thread's first call).
+__attribute__((noinline)) int custom_flags(unimem_heap *h) {
   auto &e = tls_tcaches.entries[h->slot];
   if (e.generation != h->generation) {
     auto &s = slots();
@@ -108,6 +104,9 @@ int flags_of(unimem_heap *h) {
   }
   return MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE(e.tcache);
 }
+
+// The flags of every call on @p h: none for the host heap, whose calls are jemalloc's fast path.
+inline int flags_of(unimem_heap *h) { return __builtin_expect(!h->custom, 1) ? 0 : custom_flags(h); }
 
 int free_flags_of(unimem_heap *h) {
   return h->custom ? (flags_of(h) & ~MALLOCX_ARENA(h->arena)) : 0;
@@ -167,7 +166,7 @@ bool valid_alignment(std::size_t a) { return a != 0 && (a & (a - 1)) == 0; }
 
 extern "C" {
 
-unimem_heap *unimem_heap_host(void) { return &host_heap(); }
+unimem_heap *unimem_heap_host(void) { return &host_heap; }
 
 unimem_extent_source unimem_mmap_extent_source(void) { return {mmap_map, mmap_unmap, nullptr, 1}; }
 

@@ -1,0 +1,144 @@
+// gmem: first touch of 1 GiB with and without prefetch, free_eager per GiB against the bare madvise
+// it wraps, and the jemalloc heap against glibc and jemalloc called directly (target: within 10% of
+// jemalloc). The heap's created-arena form ("unimem_arena", the shape of the managed-memory heap)
+// runs with its explicit tcache per thread.
+#include <benchmark/benchmark.h>
+#include <sys/mman.h>
+
+#include <cstring>
+#include <vector>
+
+#include "support/peer_allocators.hpp"
+#include "unimem/gmem/gmem.hpp"
+#include "unimem/gmem/heap.hpp"
+
+using namespace unimem;
+using unimem::bench::PeerAllocator;
+
+namespace {
+
+constexpr std::size_t kGiB = std::size_t{1} << 30;
+
+char *map_gib() {
+  void *p = mmap(nullptr, kGiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<char *>(p);
+}
+
+void touch(char *p) {
+  for (std::size_t off = 0; off < kGiB; off += 4096) p[off] = 1;
+  benchmark::ClobberMemory();
+}
+
+// Time of the first write to every page; with prefetch, the pages were made resident beforehand.
+void first_touch(benchmark::State &st, bool prefetched) {
+  for (auto _ : st) {
+    st.PauseTiming();
+    char *p = map_gib();
+    if (p == nullptr) return st.SkipWithError("mmap of 1 GiB failed");
+    if (prefetched && !gmem::prefetch(p, kGiB, 0)) return st.SkipWithError("prefetch failed");
+    st.ResumeTiming();
+    touch(p);
+    st.PauseTiming();
+    munmap(p, kGiB);
+    st.ResumeTiming();
+  }
+  st.SetBytesProcessed(st.iterations() * kGiB);
+}
+
+// The whole cost to a ready GiB: prefetch then touch, against touching (faulting) alone.
+void ready_gib(benchmark::State &st, bool prefetch) {
+  for (auto _ : st) {
+    st.PauseTiming();
+    char *p = map_gib();
+    if (p == nullptr) return st.SkipWithError("mmap of 1 GiB failed");
+    st.ResumeTiming();
+    if (prefetch && !gmem::prefetch(p, kGiB, 0)) return st.SkipWithError("prefetch failed");
+    touch(p);
+    st.PauseTiming();
+    munmap(p, kGiB);
+    st.ResumeTiming();
+  }
+  st.SetBytesProcessed(st.iterations() * kGiB);
+}
+
+void release_gib(benchmark::State &st, bool unimem) {
+  char *p = map_gib();
+  if (p == nullptr) return st.SkipWithError("mmap of 1 GiB failed");
+  for (auto _ : st) {
+    st.PauseTiming();
+    std::memset(p, 1, kGiB);
+    st.ResumeTiming();
+    const bool ok = unimem ? gmem::free_eager(p, kGiB).ok() : madvise(p, kGiB, MADV_DONTNEED) == 0;
+    if (!ok) return st.SkipWithError("release failed");
+  }
+  munmap(p, kGiB);
+  st.SetBytesProcessed(st.iterations() * kGiB);
+}
+
+gmem::Heap &host_heap() {
+  static gmem::Heap heap = gmem::Heap::host();
+  return heap;
+}
+
+gmem::Heap &arena() {
+  static const unimem_extent_source source = unimem_mmap_extent_source();
+  static gmem::Heap heap = std::move(gmem::Heap::create(source).value());
+  return heap;
+}
+
+std::vector<PeerAllocator> heaps() {
+  std::vector<PeerAllocator> v;
+  PeerAllocator host;
+  host.name = "unimem_heap";
+  host.alloc = [](std::size_t n) { return host_heap().malloc(n); };
+  host.free = [](void *p) { host_heap().free(p); };
+  v.push_back(host);
+  PeerAllocator created;
+  created.name = "unimem_arena";
+  created.alloc = [](std::size_t n) { return arena().malloc(n); };
+  created.free = [](void *p) { arena().free(p); };
+  v.push_back(created);
+  v.push_back(bench::glibc_malloc());
+  if (bench::jemalloc().available()) v.push_back(bench::jemalloc());
+  return v;
+}
+
+void pair(benchmark::State &st, PeerAllocator a, std::size_t size) {
+  for (auto _ : st) {
+    void *p = a.alloc(size);
+    benchmark::DoNotOptimize(p);
+    a.free(p);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+
+void batch(benchmark::State &st, PeerAllocator a) {
+  constexpr int kBatch = 10000;
+  std::vector<void *> ptrs(kBatch);
+  for (auto _ : st) {
+    for (int i = 0; i < kBatch; ++i) ptrs[i] = a.alloc(16 + (i % 64) * 64);
+    for (int i = 0; i < kBatch; ++i) a.free(ptrs[i]);
+  }
+  st.SetItemsProcessed(st.iterations() * kBatch);
+}
+
+const bool registered = [] {
+  benchmark::RegisterBenchmark("first_touch_1GiB/unimem_prefetched", first_touch, true)->Iterations(3)->UseRealTime();
+  benchmark::RegisterBenchmark("first_touch_1GiB/fault", first_touch, false)->Iterations(3)->UseRealTime();
+  benchmark::RegisterBenchmark("ready_1GiB/unimem_prefetch", ready_gib, true)->Iterations(3)->UseRealTime();
+  benchmark::RegisterBenchmark("ready_1GiB/fault", ready_gib, false)->Iterations(3)->UseRealTime();
+  benchmark::RegisterBenchmark("release_1GiB/unimem_free_eager", release_gib, true)->Iterations(5)->UseRealTime();
+  benchmark::RegisterBenchmark("release_1GiB/madvise", release_gib, false)->Iterations(5)->UseRealTime();
+  for (std::size_t size : {64, 1024}) {
+    for (const PeerAllocator &a : heaps()) {
+      benchmark::RegisterBenchmark(("heap_pair" + std::to_string(size) + "/" + a.name).c_str(), pair, a, size)
+          ->Threads(1)->Threads(2)->UseRealTime();
+    }
+  }
+  for (const PeerAllocator &a : heaps()) {
+    benchmark::RegisterBenchmark(("heap_batch/" + a.name).c_str(), batch, a)->Threads(1)->Threads(2)->UseRealTime();
+  }
+  return true;
+}();
+
+}  // namespace
