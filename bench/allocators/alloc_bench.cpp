@@ -106,25 +106,6 @@ std::vector<PeerAllocator> impls() {
   return v;
 }
 
-void pair(benchmark::State &st, PeerAllocator a, std::size_t size) {
-  for (auto _ : st) {
-    void *p = a.alloc(size);
-    benchmark::DoNotOptimize(p);
-    a.free(p);
-  }
-  st.SetItemsProcessed(st.iterations());
-}
-
-void batch(benchmark::State &st, PeerAllocator a) {
-  constexpr int kBatch = 10000;
-  std::vector<void *> ptrs(kBatch);
-  for (auto _ : st) {
-    for (int i = 0; i < kBatch; ++i) ptrs[i] = a.alloc(16 + (i % 16) * 16);
-    for (int i = 0; i < kBatch; ++i) a.free(ptrs[i]);
-  }
-  st.SetItemsProcessed(st.iterations() * kBatch);
-}
-
 // Thread 0 allocates and hands blocks to thread 1, which frees them (with one thread, it frees its
 // own). Items are blocks passed through.
 void larson(benchmark::State &st, PeerAllocator a) {
@@ -195,12 +176,13 @@ const bool registered = [] {
   }
   for (std::size_t size : {16, 64, 256, 1024}) {
     for (const PeerAllocator &a : impls()) {
-      benchmark::RegisterBenchmark(("pair" + std::to_string(size) + "/" + a.name).c_str(), pair, a, size)
+      benchmark::RegisterBenchmark(("pair" + std::to_string(size) + "/" + a.name).c_str(), bench::alloc_pair, a, size)
           ->Threads(1)->Threads(2)->UseRealTime();
     }
   }
   for (const PeerAllocator &a : impls()) {
-    benchmark::RegisterBenchmark(("batch/" + a.name).c_str(), batch, a)->Threads(1)->Threads(2)->UseRealTime();
+    benchmark::RegisterBenchmark(("batch/" + a.name).c_str(), bench::alloc_batch, a, std::size_t{16})
+        ->Threads(1)->Threads(2)->UseRealTime();
   }
   for (const PeerAllocator &a : impls()) {
     benchmark::RegisterBenchmark(("larson/" + a.name).c_str(), larson, a)->Threads(1)->Threads(2)->UseRealTime();

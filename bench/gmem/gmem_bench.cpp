@@ -103,25 +103,6 @@ std::vector<PeerAllocator> heaps() {
   return v;
 }
 
-void pair(benchmark::State &st, PeerAllocator a, std::size_t size) {
-  for (auto _ : st) {
-    void *p = a.alloc(size);
-    benchmark::DoNotOptimize(p);
-    a.free(p);
-  }
-  st.SetItemsProcessed(st.iterations());
-}
-
-void batch(benchmark::State &st, PeerAllocator a) {
-  constexpr int kBatch = 10000;
-  std::vector<void *> ptrs(kBatch);
-  for (auto _ : st) {
-    for (int i = 0; i < kBatch; ++i) ptrs[i] = a.alloc(16 + (i % 64) * 64);
-    for (int i = 0; i < kBatch; ++i) a.free(ptrs[i]);
-  }
-  st.SetItemsProcessed(st.iterations() * kBatch);
-}
-
 const bool registered = [] {
   benchmark::RegisterBenchmark("first_touch_1GiB/unimem_prefetched", first_touch, true)->Iterations(3)->UseRealTime();
   benchmark::RegisterBenchmark("first_touch_1GiB/fault", first_touch, false)->Iterations(3)->UseRealTime();
@@ -131,12 +112,13 @@ const bool registered = [] {
   benchmark::RegisterBenchmark("release_1GiB/madvise", release_gib, false)->Iterations(5)->UseRealTime();
   for (std::size_t size : {64, 1024}) {
     for (const PeerAllocator &a : heaps()) {
-      benchmark::RegisterBenchmark(("heap_pair" + std::to_string(size) + "/" + a.name).c_str(), pair, a, size)
+      benchmark::RegisterBenchmark(("heap_pair" + std::to_string(size) + "/" + a.name).c_str(), bench::alloc_pair, a, size)
           ->Threads(1)->Threads(2)->UseRealTime();
     }
   }
   for (const PeerAllocator &a : heaps()) {
-    benchmark::RegisterBenchmark(("heap_batch/" + a.name).c_str(), batch, a)->Threads(1)->Threads(2)->UseRealTime();
+    benchmark::RegisterBenchmark(("heap_batch/" + a.name).c_str(), bench::alloc_batch, a, std::size_t{256})
+        ->Threads(1)->Threads(2)->UseRealTime();
   }
   return true;
 }();

@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <vector>
 
 namespace unimem::bench {
 
@@ -76,6 +77,25 @@ const PeerAllocator &mimalloc() {
     return PeerAllocator{"mimalloc", mi_alloc, mi_dealloc, mi_reserved};
   }();
   return p;
+}
+
+void alloc_pair(benchmark::State &st, PeerAllocator a, std::size_t size) {
+  for (auto _ : st) {
+    void *p = a.alloc(size);
+    benchmark::DoNotOptimize(p);
+    a.free(p);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+
+void alloc_batch(benchmark::State &st, PeerAllocator a, std::size_t step) {
+  constexpr int kBatch = 10000;
+  std::vector<void *> ptrs(kBatch);
+  for (auto _ : st) {
+    for (int i = 0; i < kBatch; ++i) ptrs[i] = a.alloc(16 + (i % 16) * step);
+    for (int i = 0; i < kBatch; ++i) a.free(ptrs[i]);
+  }
+  st.SetItemsProcessed(st.iterations() * kBatch);
 }
 
 }  // namespace unimem::bench

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include <benchmark/benchmark.h>
+
 namespace unimem::bench {
 
 struct PeerAllocator {
@@ -22,5 +24,10 @@ struct PeerAllocator {
 const PeerAllocator &glibc_malloc();
 const PeerAllocator &jemalloc();  ///< not available() if libjemalloc cannot be loaded
 const PeerAllocator &mimalloc();
+
+/// malloc + free of one block of @p size per iteration (the thread-cache hit path).
+void alloc_pair(benchmark::State &st, PeerAllocator a, std::size_t size);
+/// 10000 blocks of 16 + (i % 16) * @p step bytes, then all freed, per iteration.
+void alloc_batch(benchmark::State &st, PeerAllocator a, std::size_t step);
 
 }  // namespace unimem::bench
