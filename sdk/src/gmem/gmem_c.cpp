@@ -43,26 +43,30 @@ std::size_t page_size() {
   return page;
 }
 
-// Host streams handed out to C, keyed by the opaque pointer the caller holds.
-struct HostStreams {
+// The Streams behind C's stream pointers: host streams handed out by unimemStreamCreateHost, and
+// wrappers of native GPU streams, made at a pointer's first use and kept so that later calls share
+// its order and its pending errors (unimemStreamDestroy drops a wrapper; the native stream stays).
+struct CStreams {
   std::mutex m;
   std::unordered_map<void *, std::unique_ptr<Stream>> live;
 };
-HostStreams &host_streams() {
-  static HostStreams s;
+CStreams &c_streams() {
+  static CStreams s;
   return s;
 }
 
-// NULL: the null stream; a host stream of ours; else a native stream of the first runtime with a device.
+// NULL: the null stream; a known pointer: its Stream; else a native stream of the first GPU runtime
+// that has a device.
 Result<Stream> stream_of(void *handle) {
   if (handle == nullptr) return Stream{};
-  {
-    auto &hs = host_streams();
-    std::lock_guard lock(hs.m);
-    if (auto it = hs.live.find(handle); it != hs.live.end()) return *it->second;
-  }
+  auto &cs = c_streams();
+  std::lock_guard lock(cs.m);
+  if (auto it = cs.live.find(handle); it != cs.live.end()) return *it->second;
   for (const auto *ops : gmem::detail::gpu_memory_ops()) {
-    if (!ops->devices().empty()) return ops->wrap_stream(handle);
+    if (ops->devices().empty()) continue;
+    auto &wrapped = cs.live[handle];
+    wrapped = std::make_unique<Stream>(ops->wrap_stream(handle));
+    return *wrapped;
   }
   return Error(Errc::invalid_argument, "stream is neither NULL, a unimem host stream, nor a GPU stream");
 }
@@ -93,9 +97,9 @@ void *unimemStreamCreateHost(void) {
   if (!s) return nullptr;
   auto owned = std::make_unique<Stream>(*std::move(s));
   void *handle = owned.get();
-  auto &hs = host_streams();
-  std::lock_guard lock(hs.m);
-  hs.live.emplace(handle, std::move(owned));
+  auto &cs = c_streams();
+  std::lock_guard lock(cs.m);
+  cs.live.emplace(handle, std::move(owned));
   return handle;
 }
 
@@ -108,12 +112,12 @@ int unimemStreamSynchronize(void *stream) {
 int unimemStreamDestroy(void *stream) {
   std::unique_ptr<Stream> owned;
   {
-    auto &hs = host_streams();
-    std::lock_guard lock(hs.m);
-    auto it = hs.live.find(stream);
-    if (it == hs.live.end()) return -EINVAL;
+    auto &cs = c_streams();
+    std::lock_guard lock(cs.m);
+    auto it = cs.live.find(stream);
+    if (it == cs.live.end()) return -EINVAL;
     owned = std::move(it->second);
-    hs.live.erase(it);
+    cs.live.erase(it);
   }
   return status(owned->synchronize());
 }

@@ -12,8 +12,9 @@
  *   -ENOTSUP  the target cannot prefetch this memory
  *   -ENOMEM   out of memory
  *   -EIO      any other failure of the OS or GPU runtime
- * An asynchronous call (non-NULL stream) reports its late errors from unimemStreamSynchronize (a
- * native GPU stream: from the next gmem call that synchronizes it).
+ * An asynchronous call (non-NULL stream) reports its late errors from unimemStreamSynchronize, for a
+ * host stream and for a native GPU stream alike (unimem keeps a wrapper per native stream it has
+ * seen; unimemStreamDestroy drops that wrapper and leaves the native stream to its owner).
  *
  * The page is 2 MiB, or the power of two given in bytes by UNIMEM_GMEM_PAGE_SIZE at the first call.
  * hnids: CPU NUMA nodes under their Linux numbers, then CUDA devices, then HIP devices. */
@@ -35,9 +36,10 @@ int gmemGetNumaId(void);
 
 /* A new host stream (one worker thread running calls in order), or NULL when none can be made. */
 void *unimemStreamCreateHost(void);
-/* Waits for a host stream's calls; returns the first error among them (0 if none). */
+/* Waits for a stream's calls; returns the first error among them (0 if none). */
 int unimemStreamSynchronize(void *stream);
-/* Waits for the stream, then frees it. -EINVAL for a pointer that is not a unimem host stream. */
+/* Waits for the stream, then frees a host stream or forgets a native one. -EINVAL for a pointer
+ * unimem does not know. */
 int unimemStreamDestroy(void *stream);
 
 #ifdef __cplusplus
