@@ -81,9 +81,7 @@ Result<void> populate(const PageRange &range, Access access) {
 }
 
 Result<void> move_to_node(const PageRange &range, int node) {
-  const std::size_t os_page = detail::os_page_size();
-  std::vector<void *> pages(range.size() / os_page);
-  for (std::size_t i = 0; i < pages.size(); ++i) pages[i] = reinterpret_cast<void *>(range.begin + i * os_page);
+  auto pages = detail::page_addresses(range);
   std::vector<int> nodes(pages.size(), node), status(pages.size(), 0);
   if (move_pages(0, pages.size(), pages.data(), nodes.data(), status.data(), MPOL_MF_MOVE) < 0) {
     return Error::from_errno(Errc::io_error, "move_pages to node " + std::to_string(node), errno);
@@ -161,9 +159,9 @@ Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream
   if (const auto *ops = managing_runtime(range)) {
     return runtime_prefetch(*ops, range, {false, target->index}, stream, o.page_size);
   }
-  const auto nodes = topology();
-  const bool several = std::count_if(nodes.begin(), nodes.end(), [](auto &n) { return n.kind == NodeKind::cpu; }) > 1;
-  return run_on(stream, [range, node = target->index, several, o] { return host_prefetch(range, node, several, o); });
+  return run_on(stream, [range, node = target->index, several = detail::several_cpu_nodes(), o] {
+    return host_prefetch(range, node, several, o);
+  });
 }
 
 }  // namespace unimem::gmem

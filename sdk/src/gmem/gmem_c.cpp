@@ -62,8 +62,7 @@ Result<Stream> stream_of(void *handle) {
   auto &cs = c_streams();
   std::lock_guard lock(cs.m);
   if (auto it = cs.live.find(handle); it != cs.live.end()) return *it->second;
-  for (const auto *ops : gmem::detail::gpu_memory_ops()) {
-    if (ops->devices().empty()) continue;
+  if (const auto *ops = gmem::detail::runtime_with_device()) {
     auto &wrapped = cs.live[handle];
     wrapped = std::make_unique<Stream>(ops->wrap_stream(handle));
     return *wrapped;

@@ -42,5 +42,9 @@ class GpuMemoryOps {
 void register_gpu_memory_ops(const GpuMemoryOps *ops);
 /// The registered runtimes, CUDA's first.
 std::vector<const GpuMemoryOps *> gpu_memory_ops();
+/// The first registered runtime that has a device, or nullptr.
+const GpuMemoryOps *runtime_with_device();
+/// Whether the machine has more than one CPU NUMA node.
+bool several_cpu_nodes();
 
 }  // namespace unimem::gmem::detail

@@ -28,6 +28,13 @@ Result<PageRange> os_pages(const void *addr, std::size_t size) {
   return *range;
 }
 
+std::vector<void *> page_addresses(const PageRange &range) {
+  const std::size_t page = os_page_size();
+  std::vector<void *> pages(range.size() / page);
+  for (std::size_t i = 0; i < pages.size(); ++i) pages[i] = reinterpret_cast<void *>(range.begin + i * page);
+  return pages;
+}
+
 Error unmapped(const void *addr, std::size_t size) {
   return Error(Errc::bad_address, "range " + describe(addr, size) + " is not entirely mapped");
 }

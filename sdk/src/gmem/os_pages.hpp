@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "unimem/core/error.hpp"
 #include "unimem/gmem/page_range.hpp"
@@ -13,6 +14,9 @@ std::size_t os_page_size() noexcept;
 
 /// The OS pages covering [addr, addr + size): invalid_argument for a null address or a wrap.
 Result<PageRange> os_pages(const void *addr, std::size_t size);
+
+/// The address of each OS page of @p range (OS-page aligned), as move_pages takes them.
+std::vector<void *> page_addresses(const PageRange &range);
 
 /// bad_address naming the range the caller passed.
 Error unmapped(const void *addr, std::size_t size);

@@ -31,9 +31,7 @@ Result<std::vector<int>> page_nodes(const void *addr, std::size_t size) {
   auto range = detail::os_pages(addr, size);
   if (!range) return range.error();
   if (auto mapped = detail::check_mapped(*range, addr, size); !mapped) return mapped.error();
-  const std::size_t os_page = detail::os_page_size();
-  std::vector<void *> pages(range->size() / os_page);
-  for (std::size_t i = 0; i < pages.size(); ++i) pages[i] = reinterpret_cast<void *>(range->begin + i * os_page);
+  auto pages = detail::page_addresses(*range);
   std::vector<int> status(pages.size(), 0);
   if (!pages.empty() && move_pages(0, pages.size(), pages.data(), nullptr, status.data(), 0) != 0) {
     return Error::from_errno(Errc::io_error, "move_pages (query)", errno);

@@ -101,9 +101,25 @@ Result<NumaNode> node(int hnid) {
   return Error(Errc::no_device, "hnid " + std::to_string(hnid) + " names no node (this machine has " + known + ")");
 }
 
+namespace detail {
+
+const GpuMemoryOps *runtime_with_device() {
+  const auto nodes = topology();  // cached: no runtime call per question
+  for (const auto *ops : gpu_memory_ops()) {
+    if (std::any_of(nodes.begin(), nodes.end(), [&](const NumaNode &n) { return n.kind == ops->kind(); })) return ops;
+  }
+  return nullptr;
+}
+
+bool several_cpu_nodes() {
+  static const bool several = cpu_nodes().size() > 1;  // CPU nodes do not change while we run
+  return several;
+}
+
+}  // namespace detail
+
 Result<int> numa_id() {
-  for (const auto *ops : detail::gpu_memory_ops()) {
-    if (ops->devices().empty()) continue;
+  if (const auto *ops = detail::runtime_with_device()) {
     auto device = ops->current_device();
     if (!device) return device.error();
     for (const auto &n : topology()) {
