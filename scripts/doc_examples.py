@@ -15,7 +15,7 @@ for md in sorted((root / "docs" / "api").glob("*.md")):
         exe = out / f"{md.stem}_{i}"
         src.write_text(code)
         cc = subprocess.run(["c++", "-std=c++20", "-O1", f"-I{root}/sdk/include", str(src), str(build / "sdk" / "libunimem.a"),
-                             str(build / "sdk" / "libunimem_heap.so"), f"-Wl,-rpath,{build / 'sdk'}", "-lnuma",
+                             str(build / "sdk" / "libunimem_heap.so"), f"-Wl,-rpath,{build / 'sdk'}", "-lnuma", "-lpmem2", "-lmemkind",
                              "-pthread", "-lrt", "-o", str(exe)], capture_output=True, text=True)
         run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60) if cc.returncode == 0 else None
         ok = run is not None and run.returncode == 0

@@ -14,6 +14,8 @@
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/memory/memory_manager.hpp"
+#include "unimem/pmem/memcpy_nt.hpp"
+#include "unimem/pmem/pmem_pool.hpp"
 #include "unimem/thread/atomic.hpp"
 #include "unimem/thread/mutex.hpp"
 #include "unimem/thread/rw_lock.hpp"
@@ -168,6 +170,21 @@ int containers_child(const char *name, std::uint32_t alloc_id) {
   return 0;
 }
 
+// pmem-write-die PATH ALLOC: creates a PMEM pool at PATH with a heap and the shared containers,
+// persists the pool, prints OK and dies by SIGKILL: whatever the test finds was made durable.
+int pmem_write_die(const char *path, std::uint32_t alloc_id) {
+  auto pool = pmem::PmemPool::create(path, std::size_t{32} << 20);
+  if (!pool) return fail(pool.error().what());
+  auto a = ThreadLocalAllocator::create(**pool, AllocatorId{alloc_id});
+  if (!a) return fail(a.error().what());
+  if (std::string why = test::write_parent_containers(**a); !why.empty()) return fail(why);
+  if (auto ok = (*pool)->persist((*pool)->base(), (*pool)->size()); !ok) return fail(ok.error().what());
+  std::printf("OK\n");
+  std::fflush(stdout);
+  raise(SIGKILL);
+  return fail("still alive after SIGKILL");
+}
+
 // queue-consume NAME ALLOC COUNT: pops COUNT elements from the mpmc_queue "jobs" while the test
 // pushes; prints their sum.
 int queue_consume(const char *name, std::uint32_t alloc_id, std::uint64_t count) {
@@ -227,6 +244,8 @@ int main(int argc, char **argv) {
   if (cmd == "queue-consume" && argc == 5) {
     return queue_consume(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)), std::strtoull(argv[4], nullptr, 10));
   }
+  if (cmd == "copy-isa") return std::printf("%s\n", pmem::copy_isa_name(pmem::copy_isa())) < 0;
+  if (cmd == "pmem-write-die" && argc == 4) return pmem_write_die(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
   if (cmd == "heap-lock-die" && argc == 3) return heap_lock_die(argv[2]);
   if (cmd == "tla-die" && argc == 4) return tla_die(argv[2], static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10)));
   std::fprintf(stderr, "unimem_test_helper: unknown command '%s'\n", cmd.c_str());

@@ -5,6 +5,8 @@
 
 #define UNIMEM_RT(x) cuda##x
 #define UNIMEM_VENDOR cuda
+#define UNIMEM_RT_HOST_MALLOC cudaMallocHost
+#define UNIMEM_RT_HOST_FREE cudaFreeHost
 #define UNIMEM_RT_ATTR_WARP_SIZE cudaDevAttrWarpSize
 #define UNIMEM_GMEM_ANCHOR unimem_cuda_gmem_anchor
 #include "gpu_runtime.inc"

@@ -5,6 +5,8 @@
 
 #define UNIMEM_RT(x) hip##x
 #define UNIMEM_VENDOR hip
+#define UNIMEM_RT_HOST_MALLOC hipHostMalloc
+#define UNIMEM_RT_HOST_FREE hipHostFree
 #define UNIMEM_RT_ATTR_WARP_SIZE hipDeviceAttributeWarpSize
 // Debian's HIP 5.2 declares hipLaunchHostFunc but its library does not export it.
 #define UNIMEM_RT_HOST_TASK_BY_CALLBACK 1

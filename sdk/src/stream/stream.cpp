@@ -1,6 +1,8 @@
 // Stream and Event front ends, the null stream, and the host stream (one in-order worker thread).
 #include "unimem/stream/stream.hpp"
 
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <string>
@@ -12,6 +14,22 @@
 namespace unimem {
 
 namespace detail {
+
+Result<void *> host_memory(std::size_t bytes) {
+  if (void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64)) return p;
+  return Error(Errc::out_of_memory, "Stream::alloc_host(" + std::to_string(bytes) + ")");
+}
+
+Result<void> StreamImpl::copy(void *dst, const void *src, std::size_t n) {
+  return enqueue([=] {
+    std::memcpy(dst, src, n);
+    return success();
+  });
+}
+
+Result<void *> StreamImpl::alloc_host(std::size_t bytes) { return host_memory(bytes); }
+
+void StreamImpl::free_host(void *p) noexcept { std::free(p); }
 
 void HostEvent::complete() {
   {
@@ -172,6 +190,29 @@ Result<void> Stream::wait(const Event &event) const {
   if (!event.impl_) return Error(Errc::invalid_argument, "Stream::wait: an empty event");
   if (!impl_) return event.impl_->synchronize();
   return impl_->wait(event.impl_);
+}
+
+Result<void> Stream::copy(void *dst, const void *src, std::size_t n) const {
+  if (n == 0) return success();
+  if (dst == nullptr || src == nullptr) return Error(Errc::invalid_argument, "Stream::copy: null address");
+  if (!impl_) {
+    std::memcpy(dst, src, n);
+    return success();
+  }
+  return impl_->copy(dst, src, n);
+}
+
+Result<void *> Stream::alloc_host(std::size_t bytes) const {
+  if (bytes == 0) return Error(Errc::invalid_argument, "Stream::alloc_host: size 0");
+  return impl_ ? impl_->alloc_host(bytes) : detail::host_memory(bytes);
+}
+
+void Stream::free_host(void *p) const noexcept {
+  if (impl_) {
+    impl_->free_host(p);
+  } else {
+    std::free(p);
+  }
 }
 
 Result<void> Event::synchronize() const {

@@ -21,6 +21,9 @@ class EventImpl {
 /// Runs @p task; an exception it throws becomes a device_error naming it.
 Result<void> run_task(const Stream::Task &task);
 
+/// 64-byte aligned host memory, released with std::free (what host streams' alloc_host gives).
+Result<void *> host_memory(std::size_t bytes);
+
 class StreamImpl {
  public:
   virtual ~StreamImpl() = default;
@@ -30,6 +33,10 @@ class StreamImpl {
   /// Waits for the work; the pending error is taken by Stream::synchronize.
   virtual Result<void> drain() = 0;
   virtual Result<std::shared_ptr<EventImpl>> record() = 0;
+  /// Defaults for streams whose copies run on the host: a memcpy task, ordinary memory.
+  virtual Result<void> copy(void *dst, const void *src, std::size_t n);
+  virtual Result<void *> alloc_host(std::size_t bytes);
+  virtual void free_host(void *p) noexcept;
   /// Default: a task that blocks the stream until the event completes.
   virtual Result<void> wait(std::shared_ptr<EventImpl> event) {
     return enqueue([event = std::move(event)] { return event->synchronize(); });

@@ -36,6 +36,9 @@ class EventImpl;
 /// @brief A point in a stream's order: complete once everything enqueued before record() is done.
 class Event {
  public:
+  /// @brief An empty event (complete, nothing to wait for); Stream::record() makes real ones.
+  Event() noexcept = default;
+  bool valid() const noexcept { return impl_ != nullptr; }
   /// @brief Waits for the event; returns the error the runtime reports for it, if any.
   Result<void> synchronize() const;
   /// @brief true once complete, false while pending.
@@ -75,6 +78,16 @@ class Stream {
   Result<Event> record() const;
   /// @brief Makes work enqueued after this call wait for @p event (which may belong to any stream).
   Result<void> wait(const Event &event) const;
+
+  /// @brief Copies @p n bytes from @p src to @p dst after the work enqueued before it: on a GPU stream
+  /// with the runtime's asynchronous copy (direction from unified addressing; from host memory of
+  /// alloc_host() it overlaps with host work), on a host stream by its worker, on the null stream now.
+  /// Both ranges must stay valid and untouched until the copy completes.
+  Result<void> copy(void *dst, const void *src, std::size_t n) const;
+  /// @brief Host memory this stream copies from at full speed: page-locked for a GPU stream,
+  /// ordinary (64-byte aligned) otherwise. Release it with free_host() of a stream of the same kind.
+  Result<void *> alloc_host(std::size_t bytes) const;
+  void free_host(void *p) const noexcept;
 
  private:
   friend struct StreamAccess;
