@@ -4,7 +4,9 @@
 // Exit codes: 0 success, 1 the operation failed (e.g. a damaged region), 2 usage error.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -18,6 +20,10 @@
 #include "unimem/memory/backend/posix_mmap_backend.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/memory/shm_region_info.hpp"
+#include "unimem/pmem/memcpy_nt.hpp"
+#include "unimem/pmem/persist.hpp"
+#include "unimem/pmem/pmem_heap.hpp"
+#include "unimem/pmem/pmem_pool.hpp"
 #if UNIMEM_HAS_CUDA
 #include "probe.hpp"
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
@@ -50,11 +56,37 @@ std::string probe(Make &&make) {
   return "yes";
 }
 
+// The PMEM directories: UNIMEM_PMEM_DIRS (colon-separated), else /dev/shm, where pools are emulated.
+void pmem_dirs() {
+  const char *env = std::getenv("UNIMEM_PMEM_DIRS");
+  std::string dirs = env != nullptr && *env != '\0' ? env : "/dev/shm";
+  std::printf("pmem dirs:  (UNIMEM_PMEM_DIRS, colon-separated; default /dev/shm)\n");
+  for (std::size_t at = 0; at <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', at), dirs.size());
+    const std::string dir = dirs.substr(at, end - at);
+    at = end + 1;
+    if (dir.empty()) continue;
+    const std::string probe_path = dir + "/unimem-info-probe-" + std::to_string(getpid());
+    std::string pool = "no";
+    if (auto p = pmem::PmemPool::create(probe_path, 4096)) {
+      pool = std::string("yes, ") + pmem::granularity_name((*p)->granularity()) + " granularity";
+      (void)(*p)->destroy();
+    } else {
+      pool += " (" + std::string(errc_name(p.code())) + ")";
+    }
+    std::printf("  %-24s dax=%s pool=%s\n", dir.c_str(), yes(pmem::is_dax_directory(dir)), pool.c_str());
+  }
+}
+
 int info() {
   const CpuFeatures &cpu = cpu_features();
   std::printf("cpu:        %s\n", cpu.model.empty() ? "(unknown)" : cpu.model.c_str());
   std::printf("isa:        avx512f=%s avx2=%s sse2=%s\n", yes(cpu.avx512f), yes(cpu.avx2), yes(cpu.sse2));
   std::printf("flush:      clwb=%s clflushopt=%s\n", yes(cpu.clwb), yes(cpu.clflushopt));
+  std::printf("memcpy_nt:  %s (copies from %zu KiB stream past the caches), flush with %s\n",
+              pmem::copy_isa_name(pmem::copy_isa()), pmem::nt_threshold() >> 10,
+              pmem::flush_instruction_name(pmem::flush_instruction()));
+  pmem_dirs();
   // Heterogeneous NUMA ids, as gmem numbers them: CPU nodes under their Linux numbers, then GPUs.
   std::printf("numa ids:   (hnid: CPU nodes first, then GPUs)\n");
   for (const auto &n : gmem::topology()) {

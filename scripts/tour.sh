@@ -12,6 +12,7 @@ if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU
 # name | what it shows
 samples=(
   "shm_hello|one shared region used in place by two processes: a Mutex, a counter, ShmPtrs"
+  "pmem_staging|PMEM pool data staged through double buffers (non-temporal copies) to the GPU, or host memory"
 )
 echo "tour: building the samples with preset '$preset'"
 cmake --preset "$preset" >/dev/null

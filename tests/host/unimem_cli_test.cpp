@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "unimem/gmem/topology.hpp"
+#include "unimem/pmem/memcpy_nt.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 
@@ -25,6 +26,9 @@ TEST(UnimemCli, InfoDescribesTheMachine) {
     EXPECT_NE(r.out.find(n.name), std::string::npos) << r.out;
   }
   EXPECT_NE(r.out.find("current:    hnid "), std::string::npos) << r.out;
+  // The copy ISA memcpy_nt chose, and /dev/shm as a PMEM directory where pools work.
+  EXPECT_NE(r.out.find(std::string("memcpy_nt:  ") + pmem::copy_isa_name(pmem::copy_isa())), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/dev/shm                 dax=no pool=yes, page granularity"), std::string::npos) << r.out;
 }
 
 TEST(UnimemCli, BadArgumentsAreUsageErrors) {

@@ -33,6 +33,11 @@ TEST(PmemHeap, MallocCallocReallocAlignedFree) {
   EXPECT_GE(*allocated, std::size_t{1} << 20);
   h.free(p);
 
+  auto *dirty = static_cast<unsigned char *>(h.malloc(4096 * sizeof(std::uint64_t)));
+  ASSERT_NE(dirty, nullptr);
+  std::memset(dirty, 0xff, 4096 * sizeof(std::uint64_t));
+  h.free(dirty);  // calloc may get this block back: it must still come zeroed
+  EXPECT_EQ(h.calloc(SIZE_MAX / 2, 4), nullptr) << "count * size overflows";
   auto *z = static_cast<std::uint64_t *>(h.calloc(4096, sizeof(std::uint64_t)));
   ASSERT_NE(z, nullptr);
   for (int i = 0; i < 4096; ++i) ASSERT_EQ(z[i], 0u);

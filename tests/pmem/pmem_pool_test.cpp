@@ -64,6 +64,7 @@ TEST(PmemPool, WriterKilledBySigkillLeavesContainersAReopenFinds) {
   EXPECT_EQ(test::check_parent_extend_as_child(**alloc), "");
   UNIMEM_ASSERT_OK((*pool)->persist((*pool)->base(), (*pool)->size()));
   // And once more, after this process changed it: the extension is there on the next open.
+  alloc->reset();
   pool->reset();
   auto again = PmemPool::open(t.path);
   UNIMEM_ASSERT_OK(again);

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "../core/os_file.hpp"
 #include "aligned_map.hpp"
 #include "unimem/thread/this_thread.hpp"
 
@@ -17,34 +18,9 @@ namespace unimem {
 
 namespace {
 
-Errc errc_of(int err) {
-  switch (err) {
-    case ENOENT: return Errc::not_found;
-    case EEXIST: return Errc::already_exists;
-    case EACCES:
-    case EPERM: return Errc::permission_denied;
-    case ENOMEM:
-    case ENOSPC:
-    case EFBIG: return Errc::out_of_memory;
-    case ENAMETOOLONG:
-    case EINVAL: return Errc::invalid_argument;
-    default: return Errc::io_error;
-  }
-}
-
-Error os_error(std::string what, int err) { return Error::from_errno(errc_of(err), std::move(what), err); }
-
 bool is_shm_kind(BackendKind k) {
   return k == BackendKind::posix_shm || k == BackendKind::cuda_shm || k == BackendKind::rocm_shm;
 }
-
-// Closes a descriptor on every exit path of create/attach.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-};
 
 }  // namespace
 
@@ -70,8 +46,8 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
   auto total = region_bytes_for(data_bytes, static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)));
   if (!total) return total.error();
 
-  Fd fd{shm_open(n->c_str(), O_RDWR | O_CREAT | O_EXCL, options.mode)};
-  if (fd.fd < 0) return os_error("shm_open('" + *n + "', O_CREAT|O_EXCL)", errno);
+  detail::UniqueFd fd{shm_open(n->c_str(), O_RDWR | O_CREAT | O_EXCL, options.mode)};
+  if (fd.fd < 0) return detail::file_error("shm_open('" + *n + "', O_CREAT|O_EXCL)", errno);
   // From here on the name exists: any failure removes it again so nothing is left behind.
   auto fail = [&](Error e) -> Result<void> {
     shm_unlink(n->c_str());
@@ -85,14 +61,14 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
                                                  " bytes; the shm filesystem has " + std::to_string(room) + " free"));
     }
   }
-  if (ftruncate(fd.fd, static_cast<off_t>(*total)) != 0) return fail(os_error("ftruncate('" + *n + "')", errno));
+  if (ftruncate(fd.fd, static_cast<off_t>(*total)) != 0) return fail(detail::file_error("ftruncate('" + *n + "')", errno));
   if (options.reserve) {
     if (int err = posix_fallocate(fd.fd, 0, static_cast<off_t>(*total)); err != 0) {
-      return fail(os_error("posix_fallocate('" + *n + "')", err));
+      return fail(detail::file_error("posix_fallocate('" + *n + "')", err));
     }
   }
   void *p = detail::map_aligned(*total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd);
-  if (p == MAP_FAILED) return fail(os_error("mmap('" + *n + "')", errno));
+  if (p == MAP_FAILED) return fail(detail::file_error("mmap('" + *n + "')", errno));
   init_created(static_cast<char *>(p), *total, kind, *n);
   return success();
 }
@@ -100,8 +76,8 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
 Result<void> PosixShmBackend::attach_region(std::string_view name) {
   auto n = normalize_name(name);
   if (!n) return n.error();
-  Fd fd{shm_open(n->c_str(), O_RDWR, 0)};
-  if (fd.fd < 0) return os_error("shm_open('" + *n + "')", errno);
+  detail::UniqueFd fd{shm_open(n->c_str(), O_RDWR, 0)};
+  if (fd.fd < 0) return detail::file_error("shm_open('" + *n + "')", errno);
 
   // A creator publishes the header right after ftruncate + mmap; give it a moment before calling
   // the region unfinished.
@@ -109,10 +85,10 @@ Result<void> PosixShmBackend::attach_region(std::string_view name) {
   RegionHeader h{};
   const std::string what = "shared memory region '" + *n + "'";
   for (int attempt = 0;; ++attempt) {
-    if (fstat(fd.fd, &st) != 0) return os_error("fstat('" + *n + "')", errno);
+    if (fstat(fd.fd, &st) != 0) return detail::file_error("fstat('" + *n + "')", errno);
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size >= sizeof(RegionHeader) && pread(fd.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
-      return os_error("pread('" + *n + "')", errno);
+      return detail::file_error("pread('" + *n + "')", errno);
     }
     // Size 0: the creator has not called ftruncate yet.
     auto ok = size == 0 ? Result<void>(Error(Errc::busy, what + " is empty: its creator has not sized it"))
@@ -126,7 +102,7 @@ Result<void> PosixShmBackend::attach_region(std::string_view name) {
                                              ", not a shared memory kind");
   }
   void *p = detail::map_aligned(h.region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd);
-  if (p == MAP_FAILED) return os_error("mmap('" + *n + "')", errno);
+  if (p == MAP_FAILED) return detail::file_error("mmap('" + *n + "')", errno);
   header_ = h;
   view_ = RegionView{static_cast<char *>(p), nullptr, h.region_bytes};
   name_ = *n;
@@ -149,7 +125,7 @@ Result<std::unique_ptr<PosixShmBackend>> PosixShmBackend::attach(std::string_vie
 Result<void> PosixShmBackend::remove(std::string_view name) {
   auto n = normalize_name(name);
   if (!n) return n.error();
-  if (shm_unlink(n->c_str()) != 0) return os_error("shm_unlink('" + *n + "')", errno);
+  if (shm_unlink(n->c_str()) != 0) return detail::file_error("shm_unlink('" + *n + "')", errno);
   return success();
 }
 
@@ -162,7 +138,7 @@ Result<void> PosixShmBackend::destroy() {
   if (name_.empty()) return success();
   unmap();
   const std::string n = std::exchange(name_, {});
-  if (shm_unlink(n.c_str()) != 0 && errno != ENOENT) return os_error("shm_unlink('" + n + "')", errno);
+  if (shm_unlink(n.c_str()) != 0 && errno != ENOENT) return detail::file_error("shm_unlink('" + n + "')", errno);
   return success();
 }
 

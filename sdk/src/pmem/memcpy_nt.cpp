@@ -119,6 +119,7 @@ CopyIsa copy_isa() noexcept { return dispatch().isa; }
 std::size_t nt_threshold() noexcept { return dispatch().threshold; }
 
 void *memcpy_nt(void *dst, const void *src, std::size_t n) noexcept {
+  if (n == 0) return dst;
   detail::move_chunk(dst, src, n, n);
   return dst;
 }
@@ -153,7 +154,7 @@ Result<void> fast_memcpy_bytes(void *dst, const void *src, std::size_t dst_bytes
     std::snprintf(where, sizeof where, " (dst %p, src %p)", dst, src);
     return Error(Errc::invalid_argument, std::string("fast_memcpy: arrays must be 64-byte aligned") + where);
   }
-  memcpy_nt(dst, src, dst_bytes);
+  if (dst_bytes != 0) memcpy_nt(dst, src, dst_bytes);
   return success();
 }
 

@@ -17,42 +17,29 @@ namespace {
 
 constexpr std::size_t kLine = 64;
 
-template <class V, std::size_t Lines>
-inline void lines_forward(char *d, const char *s) noexcept {
+// Lines lines of 64 bytes at d, s: ascending when Forward, else descending.
+template <class V, bool Forward, std::size_t Lines>
+inline void lines(char *d, const char *s) noexcept {
 #pragma GCC unroll 32
-  for (std::size_t i = 0; i < Lines; ++i) V::copy_line(d + i * kLine, s + i * kLine);
+  for (std::size_t i = 0; i < Lines; ++i) {
+    const std::size_t at = (Forward ? i : Lines - 1 - i) * kLine;
+    V::copy_line(d + at, s + at);
+  }
 }
 
-template <class V, std::size_t Lines>
-inline void lines_backward(char *d, const char *s) noexcept {
-#pragma GCC unroll 32
-  for (std::size_t i = 0; i < Lines; ++i) V::copy_line(d + (Lines - 1 - i) * kLine, s + (Lines - 1 - i) * kLine);
-}
-
-// The 16/8/4/2/1-line steps after the 32-line loop; n < 32 lines on entry, < 1 line on return.
-template <class V>
-inline void line_steps_forward(char *&d, const char *&s, std::size_t &n) noexcept {
+// The 16/8/4/2/1-line steps after the 32-line loop over [d, d + n): n < 32 lines on entry, < 1 line
+// on return. Forward takes them from the front (advancing d and s), backward from the back.
+template <class V, bool Forward>
+inline void line_steps(char *&d, const char *&s, std::size_t &n) noexcept {
   auto step = [&]<std::size_t L>() {
-    if (n >= L * kLine) {
-      lines_forward<V, L>(d, s);
+    if (n < L * kLine) return;
+    n -= L * kLine;
+    if constexpr (Forward) {
+      lines<V, true, L>(d, s);
       d += L * kLine;
       s += L * kLine;
-      n -= L * kLine;
-    }
-  };
-  step.template operator()<16>();
-  step.template operator()<8>();
-  step.template operator()<4>();
-  step.template operator()<2>();
-  step.template operator()<1>();
-}
-
-template <class V>
-inline void line_steps_backward(char *d, const char *s, std::size_t &n) noexcept {
-  auto step = [&]<std::size_t L>() {
-    if (n >= L * kLine) {
-      n -= L * kLine;
-      lines_backward<V, L>(d + n, s + n);
+    } else {
+      lines<V, false, L>(d + n, s + n);
     }
   };
   step.template operator()<16>();
@@ -70,8 +57,8 @@ void move_forward(char *d, const char *s, std::size_t n) noexcept {
   d += head;
   s += head;
   n -= head;
-  for (; n >= 32 * kLine; d += 32 * kLine, s += 32 * kLine, n -= 32 * kLine) lines_forward<V, 32>(d, s);
-  line_steps_forward<V>(d, s, n);
+  for (; n >= 32 * kLine; d += 32 * kLine, s += 32 * kLine, n -= 32 * kLine) lines<V, true, 32>(d, s);
+  line_steps<V, true>(d, s, n);
   std::memmove(d, s, n);
 }
 
@@ -83,9 +70,9 @@ void move_backward(char *d, const char *s, std::size_t n) noexcept {
   std::memmove(d + n, s + n, tail);
   while (n >= 32 * kLine) {
     n -= 32 * kLine;
-    lines_backward<V, 32>(d + n, s + n);
+    lines<V, false, 32>(d + n, s + n);
   }
-  line_steps_backward<V>(d, s, n);
+  line_steps<V, false>(d, s, n);
   std::memmove(d, s, n);
 }
 

@@ -1,11 +1,11 @@
 // memcpy_nt_parallel: a process-wide set of copy threads that take page-aligned chunks from one
 // queue. Each caller queues its chunks but one, copies that one itself, then helps with whatever is
 // queued until its own chunks are done, so concurrent callers (several staging pipelines) share the
-// threads without waiting for each other's whole copies.
+// threads without waiting for each other's whole copies. Each thread's streamed chunk ends with its
+// own sfence, before the chunk is counted done.
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,12 +24,20 @@ namespace {
 constexpr std::size_t kPage = 4096;
 constexpr unsigned kMaxThreads = 64;
 
+// One caller's copy. The last chunk's thread signals under the mutex, so the caller (who owns this
+// on its stack) cannot return before that thread is done touching it.
+struct Job {
+  std::mutex m;
+  std::condition_variable done;
+  std::size_t left = 0;  // chunks not yet copied
+};
+
 struct Chunk {
   char *dst;
   const char *src;
   std::size_t n;
-  std::size_t total;
-  std::atomic<std::size_t> *left;  // the caller's count of chunks not yet copied
+  std::size_t total;  // decides ordinary or streaming stores (SIZE_MAX: always streaming)
+  Job *job;
 };
 
 class CopyWorkers {
@@ -40,14 +48,14 @@ class CopyWorkers {
     return *w;
   }
 
-  void copy(char *dst, const char *src, std::size_t n, unsigned threads) {
+  void copy(char *dst, const char *src, std::size_t n, unsigned threads, std::size_t total) {
     const std::size_t chunk = (n / threads + kPage - 1) / kPage * kPage;
-    std::atomic<std::size_t> left{0};
+    Job job;
     std::vector<Chunk> chunks;
     for (std::size_t at = 0; at < n; at += chunk) {
-      chunks.push_back(Chunk{dst + at, src + at, std::min(chunk, n - at), n, &left});
+      chunks.push_back(Chunk{dst + at, src + at, std::min(chunk, n - at), total, &job});
     }
-    left.store(chunks.size(), std::memory_order_relaxed);
+    job.left = chunks.size();
     ensure_threads(static_cast<unsigned>(chunks.size()) - 1);
     {
       std::lock_guard lock(m_);
@@ -57,13 +65,15 @@ class CopyWorkers {
     run(chunks.front());
     while (try_run_one()) {
     }
-    for (std::size_t v; (v = left.load(std::memory_order_acquire)) != 0;) left.wait(v, std::memory_order_acquire);
+    std::unique_lock lock(job.m);
+    job.done.wait(lock, [&] { return job.left == 0; });
   }
 
  private:
   static void run(const Chunk &c) {
     detail::move_chunk(c.dst, c.src, c.n, c.total);
-    if (c.left->fetch_sub(1, std::memory_order_acq_rel) == 1) c.left->notify_all();
+    std::lock_guard lock(c.job->m);
+    if (--c.job->left == 0) c.job->done.notify_one();
   }
 
   bool try_run_one() {
@@ -140,16 +150,21 @@ unsigned measured_copy_threads() {
 }
 
 void memcpy_nt_parallel(void *dst, const void *src, std::size_t n, unsigned threads) {
+  detail::copy_parallel(dst, src, n, threads, false);
+}
+
+void detail::copy_parallel(void *dst, const void *src, std::size_t n, unsigned threads, bool streaming) {
+  const std::size_t total = streaming ? SIZE_MAX : n;
   if (threads == 0) threads = measured_copy_threads();
   threads = std::min(threads, kMaxThreads);
   auto *d = static_cast<char *>(dst);
   const auto *s = static_cast<const char *>(src);
   const bool overlap = d < s + n && s < d + n;
   if (threads <= 1 || overlap || n < 2 * kPage) {
-    memcpy_nt(dst, src, n);
+    detail::move_chunk(dst, src, n, total);
     return;
   }
-  CopyWorkers::instance().copy(d, s, n, threads);
+  CopyWorkers::instance().copy(d, s, n, threads, total);
 }
 
 }  // namespace unimem::pmem

@@ -130,6 +130,7 @@ Result<void> persist(const void *addr, std::size_t n) {
 }
 
 Result<void> memcpy_persist(void *dst, const void *src, std::size_t n) {
+  if (n == 0) return success();
   memcpy_nt(dst, src, n);
   const auto g = detail::pool_granularity(dst, n).value_or(Granularity::cache_line);
   if (g != Granularity::cache_line || n < nt_threshold()) return persist(dst, n);

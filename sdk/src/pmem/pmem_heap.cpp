@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <string>
 
 namespace unimem::pmem {
@@ -54,7 +55,8 @@ PmemHeap::~PmemHeap() {
 void *PmemHeap::malloc(std::size_t size) noexcept { return size == 0 ? nullptr : memkind_malloc(kind_, size); }
 
 void *PmemHeap::calloc(std::size_t count, std::size_t size) noexcept {
-  if (count == 0 || size == 0) return nullptr;
+  // memkind multiplies without an overflow check.
+  if (count == 0 || size == 0 || count > SIZE_MAX / size) return nullptr;
   return memkind_calloc(kind_, count, size);
 }
 

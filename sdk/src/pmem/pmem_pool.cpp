@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "../core/os_file.hpp"
 #include "pool_registry.hpp"
 #include "unimem/pmem/persist.hpp"
 
@@ -16,30 +17,11 @@ namespace unimem::pmem {
 
 namespace {
 
-Errc errc_of(int err) {
-  switch (err) {
-    case ENOENT: return Errc::not_found;
-    case EEXIST: return Errc::already_exists;
-    case EACCES:
-    case EPERM: return Errc::permission_denied;
-    case ENOMEM:
-    case ENOSPC:
-    case EFBIG: return Errc::out_of_memory;
-    case EINVAL:
-    case ENAMETOOLONG:
-    case EISDIR:
-    case ENOTDIR: return Errc::invalid_argument;
-    default: return Errc::io_error;
-  }
-}
-
-Error os_error(const std::string &what, int err) { return Error::from_errno(errc_of(err), what, err); }
-
 // libpmem2 returns a negative errno, or one of its own codes (PMEM2_E_*, far below -4096), which
 // name a configuration the file does not support. (Debian's 1.12 does not export pmem2_err_to_errno.)
 Error pmem2_error(const std::string &what, int ret) {
   const int err = ret < 0 && ret > -4096 ? -ret : EINVAL;
-  return Error(errc_of(err), what + ": " + pmem2_errormsg());
+  return Error(unimem::detail::errc_of_file_errno(err), what + ": " + pmem2_errormsg());
 }
 
 Granularity granularity_of(pmem2_granularity g) noexcept {
@@ -50,13 +32,6 @@ Granularity granularity_of(pmem2_granularity g) noexcept {
   }
   return Granularity::page;
 }
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-};
 
 }  // namespace
 
@@ -134,8 +109,8 @@ Result<std::unique_ptr<PmemPool>> PmemPool::create(std::string_view path, std::s
   auto total = region_bytes_for(data_bytes, static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)));
   if (!total) return total.error();
   const std::string p(path);
-  Fd fd{::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, options.mode)};
-  if (fd.fd < 0) return os_error("pmem pool: create '" + p + "'", errno);
+  unimem::detail::UniqueFd fd{::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, options.mode)};
+  if (fd.fd < 0) return unimem::detail::file_error("pmem pool: create '" + p + "'", errno);
   // From here on the file exists: a failure removes it again.
   auto fail = [&](Error e) -> Result<std::unique_ptr<PmemPool>> {
     unlink(p.c_str());
@@ -143,10 +118,10 @@ Result<std::unique_ptr<PmemPool>> PmemPool::create(std::string_view path, std::s
   };
   if (options.reserve) {
     if (int err = posix_fallocate(fd.fd, 0, static_cast<off_t>(*total)); err != 0) {
-      return fail(os_error("pmem pool: posix_fallocate('" + p + "', " + std::to_string(*total) + ")", err));
+      return fail(unimem::detail::file_error("pmem pool: posix_fallocate('" + p + "', " + std::to_string(*total) + ")", err));
     }
   } else if (ftruncate(fd.fd, static_cast<off_t>(*total)) != 0) {
-    return fail(os_error("pmem pool: ftruncate('" + p + "')", errno));
+    return fail(unimem::detail::file_error("pmem pool: ftruncate('" + p + "')", errno));
   }
   std::unique_ptr<PmemPool> pool(new PmemPool);
   if (auto ok = pool->map(fd.fd, *total, p); !ok) return fail(ok.error());
@@ -162,15 +137,15 @@ Result<std::unique_ptr<PmemPool>> PmemPool::attach(std::string_view path) {
   if (path.empty()) return Error(Errc::invalid_argument, "pmem pool: the path is empty");
   const std::string p(path);
   const std::string what = "pmem pool '" + p + "'";
-  Fd fd{::open(p.c_str(), O_RDWR | O_CLOEXEC)};
-  if (fd.fd < 0) return os_error("pmem pool: open '" + p + "'", errno);
+  unimem::detail::UniqueFd fd{::open(p.c_str(), O_RDWR | O_CLOEXEC)};
+  if (fd.fd < 0) return unimem::detail::file_error("pmem pool: open '" + p + "'", errno);
   struct stat st {};
-  if (fstat(fd.fd, &st) != 0) return os_error("pmem pool: fstat '" + p + "'", errno);
+  if (fstat(fd.fd, &st) != 0) return unimem::detail::file_error("pmem pool: fstat '" + p + "'", errno);
   if (!S_ISREG(st.st_mode)) return Error(Errc::invalid_argument, what + " is not a regular file");
   RegionHeader h{};
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size >= sizeof h && pread(fd.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
-    return os_error("pmem pool: pread '" + p + "'", errno);
+    return unimem::detail::file_error("pmem pool: pread '" + p + "'", errno);
   }
   if (auto ok = validate_region_header(h, size, what); !ok) return ok.error();
   if (h.backend_kind() != BackendKind::pmem) {
@@ -197,7 +172,7 @@ Result<void> PmemPool::destroy() {
   if (name_.empty()) return success();
   unmap();
   const std::string p = std::exchange(name_, {});
-  if (unlink(p.c_str()) != 0 && errno != ENOENT) return os_error("pmem pool: unlink '" + p + "'", errno);
+  if (unlink(p.c_str()) != 0 && errno != ENOENT) return unimem::detail::file_error("pmem pool: unlink '" + p + "'", errno);
   return success();
 }
 

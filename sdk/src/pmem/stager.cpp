@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "unimem/pmem/memcpy_nt.hpp"
+#include "memcpy_nt_isa.hpp"
 
 namespace unimem::pmem {
 
@@ -47,10 +47,13 @@ Result<void> Stager::stage(void *dst, const void *src, std::size_t n) {
     if (b.free.valid()) {
       if (auto ok = b.free.synchronize(); !ok) return ok;
     }
-    memcpy_nt_parallel(b.data, s + at, len, options_.copy_threads);
+    detail::copy_parallel(b.data, s + at, len, options_.copy_threads, /*streaming=*/true);
     if (auto ok = stream_.copy(d + at, b.data, len); !ok) return ok;
     auto e = stream_.record();
-    if (!e) return e.error();
+    if (!e) {
+      (void)stream_.synchronize();  // without an event, only this tells when the buffer is free again
+      return e.error();
+    }
     b.free = std::move(*e);
   }
   return success();

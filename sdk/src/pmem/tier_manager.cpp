@@ -105,6 +105,17 @@ TierBlock *TierManager::victim(unsigned bin) const {
 
 Result<void> TierManager::make_room(std::size_t bytes) {
   auto fits = [&] { return stats_.dram_bytes + bytes <= options_.dram_budget; };
+  if (fits()) return success();
+  // Refuse before evicting anything when the unpinned copies cannot free enough.
+  std::size_t pinned = 0;
+  for (const Bin &bin : bins_) {
+    for (const TierBlock *b = bin.oldest; b != nullptr; b = b->newer) pinned += b->pins != 0 ? copy_bytes(b->bytes) : 0;
+  }
+  if (pinned + bytes > options_.dram_budget) {
+    return Error(Errc::capacity_exceeded, "TierManager: " + std::to_string(bytes) + " bytes do not fit in the " +
+                                              std::to_string(options_.dram_budget) + "-byte DRAM budget: " +
+                                              std::to_string(pinned) + " bytes are pinned by views");
+  }
   // Soft-evicted copies go first, whatever their size.
   for (Bin &bin : bins_) {
     for (TierBlock *b = bin.oldest; b != nullptr && !fits();) {
@@ -120,11 +131,7 @@ Result<void> TierManager::make_room(std::size_t bytes) {
     TierBlock *v = nullptr;
     for (unsigned i = want; i < kBins && v == nullptr; ++i) v = victim(i);
     for (unsigned i = want; i-- > 0 && v == nullptr;) v = victim(i);
-    if (v == nullptr) {
-      return Error(Errc::capacity_exceeded, "TierManager: " + std::to_string(bytes) + " bytes do not fit in the " +
-                                                std::to_string(options_.dram_budget) + "-byte DRAM budget: " +
-                                                std::to_string(stats_.dram_bytes) + " bytes are pinned by views");
-    }
+    if (v == nullptr) return Error(Errc::capacity_exceeded, "TierManager: no unpinned copy left to evict");
     if (auto ok = evict_locked(*v); !ok) return ok;
   }
   return success();

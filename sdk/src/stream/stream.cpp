@@ -16,6 +16,7 @@ namespace unimem {
 namespace detail {
 
 Result<void *> host_memory(std::size_t bytes) {
+  if (bytes > SIZE_MAX - 63) return Error(Errc::out_of_memory, "Stream::alloc_host(" + std::to_string(bytes) + ")");
   if (void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64)) return p;
   return Error(Errc::out_of_memory, "Stream::alloc_host(" + std::to_string(bytes) + ")");
 }

@@ -126,7 +126,7 @@ namespace unimem::pmem {
 
 template <class T>
 Result<TieredArray<T>> TierManager::make(std::size_t n) {
-  if (n == 0 || n > SIZE_MAX / sizeof(T)) {
+  if (n == 0 || n > (SIZE_MAX - 63) / sizeof(T)) {
     return Error(Errc::invalid_argument, "TierManager::make: " + std::to_string(n) + " elements");
   }
   auto b = create_block(n * sizeof(T));

@@ -79,7 +79,7 @@ class TieredArray {
   ///         busy when a view of its PMEM home is live.
   Result<void> prefetch();
   /// @brief Writes back if dirty and drops the DRAM copy (nothing to do if there is none).
-  /// @return busy while a view is live.
+  /// @return busy while a view of the DRAM copy is live.
   Result<void> evict();
   /// @brief Marks the DRAM copy as the first to go when room is needed.
   void soft_evict();
