@@ -112,13 +112,21 @@ TEST(GmemPrefetch, PagesAreResidentBeforeFirstTouch) {
 }
 
 TEST(GmemPrefetch, OutwardRangeIsClippedToTheMapping) {
-  // Three pages of 4 KiB, wherever the kernel puts them: the covering 2 MiB page reaches past them.
+  // Three pages of 4 KiB, wherever the kernel puts them: the covering 2 MiB page reaches past them
+  // (unless the three straddle a 2 MiB boundary: then only those on the byte's side are in it).
   void *p = mmap(nullptr, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(p, MAP_FAILED);
-  UNIMEM_ASSERT_OK(prefetch(static_cast<char *>(p) + 4096 + 5, 1, 0));
+  const auto at = reinterpret_cast<std::uintptr_t>(p) + 4096 + 5;
+  const std::uintptr_t page = at & ~(std::uintptr_t{kDefaultPageSize} - 1);
+  std::size_t covered = 0;
+  for (std::uintptr_t q = reinterpret_cast<std::uintptr_t>(p); q < reinterpret_cast<std::uintptr_t>(p) + 3 * 4096; q += 4096) {
+    covered += q >= page && q < page + kDefaultPageSize;
+  }
+  UNIMEM_ASSERT_OK(prefetch(reinterpret_cast<void *>(at), 1, 0));
   auto res = residency(p, 3 * 4096);
   UNIMEM_ASSERT_OK(res);
-  EXPECT_EQ(res->resident, 3u);
+  EXPECT_EQ(res->resident, covered);
+  EXPECT_GE(covered, 2u);
   munmap(p, 3 * 4096);
 }
 
