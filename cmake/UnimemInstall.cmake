@@ -1,11 +1,12 @@
 # `cmake --install`: headers, libraries, the `unimem` tool, the CMake package (targets unimem::unimem,
-# unimem::heap, unimem::preload, unimem::cuda, unimem::hip) and a pkg-config file.
+# unimem::heap, unimem::preload, unimem::mpi, unimem::cuda, unimem::hip) and a pkg-config file.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set_target_properties(unimem_heap PROPERTIES EXPORT_NAME heap)
 set_target_properties(unimem_preload PROPERTIES EXPORT_NAME preload)
-set(_targets unimem unimem_heap unimem_preload)
+set_target_properties(unimem_mpi PROPERTIES EXPORT_NAME mpi)
+set(_targets unimem unimem_heap unimem_preload unimem_mpi)
 if(TARGET unimem_cuda)
   set_target_properties(unimem_cuda PROPERTIES EXPORT_NAME cuda)
   list(APPEND _targets unimem_cuda)

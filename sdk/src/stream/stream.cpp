@@ -32,6 +32,11 @@ Result<void *> StreamImpl::alloc_host(std::size_t bytes) { return host_memory(by
 
 void StreamImpl::free_host(void *p) noexcept { std::free(p); }
 
+Result<void *> StreamImpl::alloc_device(std::size_t) {
+  return Error(Errc::unsupported, std::string("Stream::alloc_device: a ") + stream_kind_name(kind()) +
+                                      " stream has no device memory");
+}
+
 void HostEvent::complete() {
   {
     std::lock_guard lock(m_);
@@ -214,6 +219,16 @@ void Stream::free_host(void *p) const noexcept {
   } else {
     std::free(p);
   }
+}
+
+Result<void *> Stream::alloc_device(std::size_t bytes) const {
+  if (bytes == 0) return Error(Errc::invalid_argument, "Stream::alloc_device: size 0");
+  if (!impl_) return Error(Errc::unsupported, "Stream::alloc_device: the null stream has no device memory");
+  return impl_->alloc_device(bytes);
+}
+
+void Stream::free_device(void *p) const noexcept {
+  if (impl_) impl_->free_device(p);
 }
 
 Result<void> Event::synchronize() const {

@@ -37,6 +37,9 @@ class StreamImpl {
   virtual Result<void> copy(void *dst, const void *src, std::size_t n);
   virtual Result<void *> alloc_host(std::size_t bytes);
   virtual void free_host(void *p) noexcept;
+  /// Default: unsupported (a stream without a device).
+  virtual Result<void *> alloc_device(std::size_t bytes);
+  virtual void free_device(void *) noexcept {}
   /// Default: a task that blocks the stream until the event completes.
   virtual Result<void> wait(std::shared_ptr<EventImpl> event) {
     return enqueue([event = std::move(event)] { return event->synchronize(); });

@@ -88,6 +88,10 @@ class Stream {
   /// ordinary (64-byte aligned) otherwise. Release it with free_host() of a stream of the same kind.
   Result<void *> alloc_host(std::size_t bytes) const;
   void free_host(void *p) const noexcept;
+  /// @brief Device memory of a GPU stream's device (synchronous allocation); unsupported on host and
+  /// null streams. Release it with free_device() of a stream of the same vendor.
+  Result<void *> alloc_device(std::size_t bytes) const;
+  void free_device(void *p) const noexcept;
 
  private:
   friend struct StreamAccess;

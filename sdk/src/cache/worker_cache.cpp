@@ -1,0 +1,515 @@
+#include "unimem/cache/worker_cache.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "eviction_queues.hpp"
+
+namespace unimem::cache {
+
+namespace detail {
+
+// Where buffers come from and the budget they are charged to. Entries share it with the cache, so a
+// handle that outlives its cache can still free its buffer.
+struct CacheCore {
+  Placement placement;
+  Stream stream;
+  std::size_t budget;
+  std::atomic<std::size_t> used{0};  // bytes of charged entries not yet destroyed
+
+  Result<std::byte *> allocate(std::size_t n) const {
+    Result<void *> p = Error(Errc::out_of_memory, "WorkerCache: a buffer of " + std::to_string(n) + " bytes");
+    switch (placement) {
+      case Placement::host:
+        if (void *q = std::aligned_alloc(64, (n + 63) / 64 * 64)) p = q;
+        break;
+      case Placement::pinned_host: p = stream.alloc_host(n); break;
+      case Placement::device: p = stream.alloc_device(n); break;
+    }
+    if (!p) return p.error();
+    return static_cast<std::byte *>(*p);
+  }
+  void deallocate(std::byte *p) const noexcept {
+    switch (placement) {
+      case Placement::host: std::free(p); break;
+      case Placement::pinned_host: stream.free_host(p); break;
+      case Placement::device: stream.free_device(p); break;
+    }
+  }
+};
+
+void CacheEntry::destroy(CacheEntry *e) noexcept {
+  if (e->data != nullptr) e->core->deallocate(e->data);
+  if (e->charged) e->core->used.fetch_sub(e->size, std::memory_order_relaxed);
+  delete e;
+}
+
+}  // namespace detail
+
+using detail::CacheEntry;
+using detail::EntryState;
+
+namespace {
+
+enum QueueTag : std::uint8_t { kNone = 0, kSmall, kMain, kKeep, kSpent };
+constexpr std::size_t kEvictedHistory = 1 << 16;  // ids remembered to tell capacity from cold misses
+
+struct alignas(64) Shard {
+  std::mutex mutex;
+  std::unordered_map<DataId, CacheEntry *> map;
+  std::uint64_t hits = 0, bytes_saved = 0;
+};
+
+Error shape_error(const CacheEntry &e, std::size_t size) {
+  if (e.size != size) {
+    return Error(Errc::invalid_argument, "WorkerCache: data id " + e.id.to_string() + " is cached with " +
+                                             std::to_string(e.size) + " bytes; this acquire asks for " +
+                                             std::to_string(size));
+  }
+  return Error(Errc::invalid_argument, "WorkerCache: data id " + e.id.to_string() +
+                                           " was filled with a different layout (memory-get) than this acquire's");
+}
+
+}  // namespace
+
+const char *placement_name(Placement p) noexcept {
+  switch (p) {
+    case Placement::host: return "host";
+    case Placement::pinned_host: return "pinned_host";
+    case Placement::device: return "device";
+  }
+  return "?";
+}
+
+const char *policy_name(EvictionPolicy p) noexcept {
+  switch (p) {
+    case EvictionPolicy::s3fifo: return "s3fifo";
+    case EvictionPolicy::lru: return "lru";
+    case EvictionPolicy::fifo: return "fifo";
+  }
+  return "?";
+}
+
+struct WorkerCache::Impl {
+  CacheOptions options;
+  std::shared_ptr<detail::CacheCore> core;
+  std::unique_ptr<Shard[]> shards;
+  std::size_t shard_mask;
+
+  std::mutex policy;  // guards everything below, and entries' queue links
+  detail::EntryQueue small{kSmall}, main{kMain}, keep{kKeep}, spent{kSpent};
+  detail::IdHistory ghost;    // S3-FIFO: ids dropped from the small queue without re-use
+  detail::IdHistory evicted;  // ids evicted for room, to classify misses
+  std::uint64_t cold = 0, capacity = 0, bypasses = 0, evictions = 0, invalidations = 0, failures = 0;
+  std::uint64_t bytes_loaded = 0, fill_ns_total = 0, fill_ns_max = 0;
+  std::atomic<std::uint64_t> waits{0}, wait_bytes{0};
+
+  Impl(CacheOptions o, std::size_t nshards)
+      : options(std::move(o)),
+        core(std::make_shared<detail::CacheCore>(options.placement, options.stream, options.budget)),
+        shards(new Shard[nshards]),
+        shard_mask(nshards - 1) {}
+
+  ~Impl() { clear(); }
+
+  // High bits: the map inside the shard uses the hash modulo its (prime) bucket count.
+  Shard &shard_of(const DataId &id) noexcept { return shards[(id.hash() >> 40) & shard_mask]; }
+
+  // --- policy side (policy mutex held) ---
+
+  // Drops e if no handle holds it: out of its shard's map and its queue, then its cache reference.
+  bool try_evict(CacheEntry *e) {
+    auto &s = shard_of(e->id);
+    {
+      std::lock_guard lock(s.mutex);
+      if (e->refs.load(std::memory_order_acquire) != 1) return false;  // a handle, or a detacher's pin
+      s.map.erase(e->id);
+      e->indexed = false;
+    }
+    // S3-FIFO remembers what left the small queue unused, to admit it to main if it comes back.
+    if (e->queue == kSmall) ghost.insert(e->id, std::max<std::size_t>(64, main.count() + small.count()));
+    queue_of(e).unlink(e);
+    evicted.insert(e->id, kEvictedHistory);
+    ++evictions;
+    e->release();  // destroys it: the budget is refunded before make_room looks again
+    return true;
+  }
+
+  detail::EntryQueue &queue_of(const CacheEntry *e) noexcept {
+    switch (e->queue) {
+      case kSmall: return small;
+      case kKeep: return keep;
+      case kSpent: return spent;
+      default: return main;
+    }
+  }
+
+  void move(CacheEntry *e, detail::EntryQueue &to) {
+    queue_of(e).unlink(e);
+    to.push_head(e);
+  }
+
+  bool evict_one() {
+    // Entries whose hint says nobody will ask again go first.
+    for (auto *e = spent.tail(); e != nullptr;) {
+      auto *newer = e->prev;
+      if (e->remaining_uses.load(std::memory_order_relaxed) != 0) {
+        move(e, main);
+      } else if (try_evict(e)) {
+        return true;
+      }
+      e = newer;
+    }
+    if (options.policy != EvictionPolicy::s3fifo) {
+      // LRU and FIFO: the oldest entry no handle holds.
+      for (auto *e = main.tail(); e != nullptr; e = e->prev) {
+        if (try_evict(e)) return true;
+      }
+      return false;
+    }
+    // S3-FIFO. Every step either evicts, lowers an access counter, or moves a pinned entry;
+    // the bound stops a scan where every entry is pinned.
+    const std::size_t small_target = options.budget / 10;
+    for (std::size_t steps = 4 * (small.count() + main.count()) + 1; steps > 0; --steps) {
+      if (small.count() > 0 && (small.bytes() > small_target || main.count() == 0)) {
+        auto *e = small.tail();
+        if (e->freq.load(std::memory_order_relaxed) > 0) {
+          e->freq.store(0, std::memory_order_relaxed);
+          move(e, main);
+        } else if (try_evict(e)) {
+          return true;
+        } else {
+          move(e, main);  // pinned: it is in use, so it is not a one-hit wonder
+        }
+      } else if (main.count() > 0) {
+        auto *e = main.tail();
+        if (const auto f = e->freq.load(std::memory_order_relaxed); f > 0) {
+          e->freq.store(static_cast<std::uint8_t>(f - 1), std::memory_order_relaxed);
+          move(e, main);
+        } else if (try_evict(e)) {
+          return true;
+        } else {
+          move(e, main);
+        }
+      } else {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  bool make_room(std::size_t size) {
+    if (size > options.budget) return false;
+    while (core->used.load(std::memory_order_relaxed) + size > options.budget) {
+      if (!evict_one()) return false;
+    }
+    return true;
+  }
+
+  void enqueue(CacheEntry *e, const AcquireOptions &o) {
+    if (o.retention == Retention::keep) {
+      keep.push_head(e);
+    } else if (o.remaining_uses == 0) {
+      spent.push_head(e);
+    } else if (options.policy == EvictionPolicy::s3fifo && !ghost.contains(e->id)) {
+      small.push_head(e);
+    } else {
+      ghost.erase(e->id);
+      main.push_head(e);
+    }
+  }
+
+  // --- detaching: invalidate, newer epochs ---
+
+  // Takes e out of the index; the caller holds s.mutex. A pin keeps e alive until finish_detach.
+  static void detach_locked(Shard &s, CacheEntry *e) {
+    s.map.erase(e->id);
+    e->indexed = false;
+    e->retain();
+  }
+
+  // Drops the cache's reference of a detached entry: here if it is queued; if it is still being
+  // filled, its filler drops it when the fill ends (it sees indexed == false).
+  void finish_detach(CacheEntry *e) {
+    {
+      std::lock_guard lock(policy);
+      ++invalidations;
+      if (e->queue != kNone) {
+        queue_of(e).unlink(e);
+        e->release();
+      }
+    }
+    e->release();  // the pin
+  }
+
+  template <class Pred>
+  std::size_t detach_if(Pred pred) {
+    std::vector<CacheEntry *> dropped;
+    for (std::size_t i = 0; i <= shard_mask; ++i) {
+      std::lock_guard lock(shards[i].mutex);
+      for (auto it = shards[i].map.begin(); it != shards[i].map.end();) {
+        auto *e = (it++)->second;
+        if (pred(*e)) {
+          detach_locked(shards[i], e);
+          dropped.push_back(e);
+        }
+      }
+    }
+    for (auto *e : dropped) finish_detach(e);
+    return dropped.size();
+  }
+
+  std::size_t clear() {
+    return detach_if([](const CacheEntry &) { return true; });
+  }
+
+  // --- the acquire paths ---
+
+  // After a hit (e pinned, no lock held): LRU order and the remaining-uses hint.
+  void after_hit(CacheEntry *e, const AcquireOptions &o) {
+    const bool lru = options.policy == EvictionPolicy::lru;
+    if (!lru && o.remaining_uses == kUnknownUses) return;
+    std::lock_guard lock(policy);
+    if (e->queue == kNone || e->queue == kKeep) return;
+    if (o.remaining_uses == 0) {
+      if (e->queue != kSpent) move(e, spent);
+    } else if (lru || e->queue == kSpent) {
+      move(e, main);
+    }
+  }
+
+  Result<CacheHandle> wait_for(CacheEntry *e) {
+    auto state = e->state.load(std::memory_order_acquire);
+    while (state == EntryState::filling) {
+      e->state.wait(EntryState::filling, std::memory_order_acquire);
+      state = e->state.load(std::memory_order_acquire);
+    }
+    if (state == EntryState::failed) {
+      Error error = *e->error;
+      e->release();
+      return error;
+    }
+    waits.fetch_add(1, std::memory_order_relaxed);
+    wait_bytes.fetch_add(e->size, std::memory_order_relaxed);
+    return CacheHandle(e);
+  }
+
+  void publish(CacheEntry *e, EntryState state) {
+    e->state.store(state, std::memory_order_release);
+    e->state.notify_all();
+  }
+
+  // The filler of e (which holds the cache reference and the filler's).
+  Result<CacheHandle> fill(CacheEntry *e, FillRef fill, const AcquireOptions &o) {
+    auto &s = shard_of(e->id);
+    {
+      std::lock_guard lock(policy);
+      ++(evicted.contains(e->id) ? capacity : cold);
+      if (make_room(e->size)) {
+        core->used.fetch_add(e->size, std::memory_order_relaxed);
+        e->charged = true;
+      } else {
+        ++bypasses;  // served from a buffer of its own; waiters that found it share it
+        std::lock_guard shard_lock(s.mutex);
+        if (e->indexed) {
+          s.map.erase(e->id);
+          e->indexed = false;
+        }
+      }
+    }
+    auto filled = [&]() -> Result<void> {
+      auto data = core->allocate(e->size);
+      if (!data) return data.error();
+      e->data = *data;
+      try {
+        return fill.call(fill.object, {e->data, e->size});
+      } catch (const std::exception &ex) {
+        return Error(Errc::io_error, std::string("fill threw: ") + ex.what());
+      } catch (...) {
+        return Error(Errc::io_error, "fill threw a non-standard exception");
+      }
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto ok = filled();
+    const auto ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+
+    bool keep_ref;
+    {
+      std::lock_guard lock(policy);
+      fill_ns_total += ns;
+      fill_ns_max = std::max(fill_ns_max, ns);
+      bytes_loaded += ok ? e->size : 0;
+      failures += ok ? 0 : 1;
+      std::lock_guard shard_lock(s.mutex);
+      if (!ok && e->indexed) {  // a failed fill leaves no entry behind
+        s.map.erase(e->id);
+        e->indexed = false;
+      }
+      keep_ref = e->indexed;
+      if (keep_ref) enqueue(e, o);
+    }
+    if (!keep_ref) e->release();  // detached (invalidated, bypassed or failed): the cache lets go
+    if (!ok) {
+      e->error = ok.error();
+      publish(e, EntryState::failed);
+      Error error = ok.error();
+      e->release();
+      return error;
+    }
+    publish(e, EntryState::ready);
+    return CacheHandle(e);
+  }
+
+  Result<CacheHandle> acquire(DataId id, std::size_t size, FillRef fill, const AcquireOptions &o) {
+    if (size == 0) return Error(Errc::invalid_argument, "WorkerCache::acquire: size 0 for data id " + id.to_string());
+    auto &s = shard_of(id);
+    CacheEntry *stale = nullptr;
+    CacheEntry *e;
+    {
+      std::unique_lock lock(s.mutex);
+      auto it = s.map.find(id);
+      if (it != s.map.end()) {
+        e = it->second;
+        if (e->epoch == o.epoch) {
+          if (e->size != size || (e->layout != 0 && o.layout != 0 && e->layout != o.layout)) {
+            return shape_error(*e, size);
+          }
+          e->retain();
+          if (const auto f = e->freq.load(std::memory_order_relaxed); f < 3) {
+            e->freq.store(static_cast<std::uint8_t>(f + 1), std::memory_order_relaxed);
+          }
+          if (o.remaining_uses != kUnknownUses) e->remaining_uses.store(o.remaining_uses, std::memory_order_relaxed);
+          if (e->state.load(std::memory_order_acquire) != EntryState::ready) {
+            lock.unlock();
+            return wait_for(e);
+          }
+          ++s.hits;
+          s.bytes_saved += size;
+          lock.unlock();
+          after_hit(e, o);
+          return CacheHandle(e);
+        }
+        if (e->epoch > o.epoch) {
+          return Error(Errc::version_mismatch, "WorkerCache: data id " + id.to_string() + " is cached at epoch " +
+                                                   std::to_string(e->epoch) + "; this acquire asks for epoch " +
+                                                   std::to_string(o.epoch));
+        }
+        stale = e;
+        detach_locked(s, e);
+      }
+      e = new CacheEntry(core, id, o.epoch, o.layout, size);
+      e->remaining_uses.store(o.remaining_uses, std::memory_order_relaxed);
+      e->retain();  // the filler's; the first reference is the cache's
+      s.map.emplace(id, e);
+    }
+    if (stale != nullptr) finish_detach(stale);
+    return this->fill(e, fill, o);
+  }
+
+  Result<CacheHandle> find(DataId id, const AcquireOptions &o) {
+    auto &s = shard_of(id);
+    std::unique_lock lock(s.mutex);
+    auto it = s.map.find(id);
+    if (it == s.map.end() || it->second->epoch != o.epoch ||
+        it->second->state.load(std::memory_order_acquire) != EntryState::ready) {
+      return Error(Errc::not_found, "WorkerCache::find: data id " + id.to_string() + " at epoch " +
+                                        std::to_string(o.epoch) + " is not cached (or not filled yet)");
+    }
+    auto *e = it->second;
+    e->retain();
+    if (const auto f = e->freq.load(std::memory_order_relaxed); f < 3) {
+      e->freq.store(static_cast<std::uint8_t>(f + 1), std::memory_order_relaxed);
+    }
+    ++s.hits;
+    s.bytes_saved += e->size;
+    lock.unlock();
+    after_hit(e, o);
+    return CacheHandle(e);
+  }
+};
+
+Result<WorkerCache> WorkerCache::create(CacheOptions options) {
+  if (options.budget == 0) return Error(Errc::invalid_argument, "WorkerCache: budget 0");
+  if (options.shards != 0 && !std::has_single_bit(options.shards)) {
+    return Error(Errc::invalid_argument,
+                 "WorkerCache: shards = " + std::to_string(options.shards) + " is not a power of two");
+  }
+  if (options.placement != Placement::host &&
+      (options.stream.kind() != StreamKind::cuda && options.stream.kind() != StreamKind::hip)) {
+    return Error(Errc::invalid_argument, std::string("WorkerCache: placement ") + placement_name(options.placement) +
+                                             " needs a GPU stream (got a " +
+                                             stream_kind_name(options.stream.kind()) + " stream)");
+  }
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t shards = options.shards != 0 ? options.shards : std::bit_ceil(std::max<std::size_t>(16, 4 * threads));
+  return WorkerCache(std::make_unique<Impl>(std::move(options), shards));
+}
+
+WorkerCache::WorkerCache(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+WorkerCache::WorkerCache(WorkerCache &&) noexcept = default;
+WorkerCache &WorkerCache::operator=(WorkerCache &&) noexcept = default;
+WorkerCache::~WorkerCache() = default;
+
+Result<CacheHandle> WorkerCache::acquire_with(DataId id, std::size_t size, FillRef fill, const AcquireOptions &options) {
+  return impl_->acquire(id, size, fill, options);
+}
+
+Result<CacheHandle> WorkerCache::find(DataId id, const AcquireOptions &options) { return impl_->find(id, options); }
+
+bool WorkerCache::invalidate(DataId id) {
+  auto &s = impl_->shard_of(id);
+  CacheEntry *e;
+  {
+    std::lock_guard lock(s.mutex);
+    auto it = s.map.find(id);
+    if (it == s.map.end()) return false;
+    e = it->second;
+    Impl::detach_locked(s, e);
+  }
+  impl_->finish_detach(e);
+  return true;
+}
+
+std::size_t WorkerCache::invalidate_epochs_before(std::uint64_t epoch) {
+  return impl_->detach_if([epoch](const CacheEntry &e) { return e.epoch < epoch; });
+}
+
+std::size_t WorkerCache::clear() { return impl_->clear(); }
+
+CacheStats WorkerCache::stats() const {
+  CacheStats st;
+  for (std::size_t i = 0; i <= impl_->shard_mask; ++i) {
+    std::lock_guard lock(impl_->shards[i].mutex);
+    st.hits += impl_->shards[i].hits;
+    st.bytes_saved += impl_->shards[i].bytes_saved;
+    st.entries += impl_->shards[i].map.size();
+  }
+  st.waits = impl_->waits.load(std::memory_order_relaxed);
+  st.bytes_saved += impl_->wait_bytes.load(std::memory_order_relaxed);
+  std::lock_guard lock(impl_->policy);
+  st.cold_misses = impl_->cold;
+  st.capacity_misses = impl_->capacity;
+  st.bypasses = impl_->bypasses;
+  st.evictions = impl_->evictions;
+  st.invalidations = impl_->invalidations;
+  st.fill_failures = impl_->failures;
+  st.bytes_loaded = impl_->bytes_loaded;
+  st.fill_ns_total = impl_->fill_ns_total;
+  st.fill_ns_max = impl_->fill_ns_max;
+  st.bytes_cached = impl_->core->used.load(std::memory_order_relaxed);
+  st.budget = impl_->options.budget;
+  return st;
+}
+
+const CacheOptions &WorkerCache::options() const noexcept { return impl_->options; }
+
+}  // namespace unimem::cache

@@ -1,0 +1,452 @@
+// WorkerCache semantics: hits and misses, the budget under random and concurrent use (with every
+// buffer's contents checked), pinned buffers never evicted, one fill under concurrency, failed
+// fills, invalidation and epochs, shape errors, items larger than the budget, acquire_all, the
+// keep class and the remaining-uses hint, LRU/FIFO against reference models, S3-FIFO's scan
+// resistance, and handles that outlive their cache.
+#include "unimem/cache/worker_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstring>
+#include <list>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+using namespace unimem;
+using namespace unimem::cache;
+
+namespace {
+
+// The data of id k: bytes derived from k, so a buffer holding another id's data is caught.
+std::byte pattern(std::uint64_t k, std::size_t i) { return static_cast<std::byte>((k * 131 + i * 7) & 0xff); }
+
+struct Loader {
+  std::atomic<int> fills{0};
+  Result<void> operator()(std::uint64_t k, std::span<std::byte> b) {
+    fills.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = pattern(k, i);
+    return success();
+  }
+};
+
+bool holds(const CacheHandle &h, std::uint64_t k) {
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (h.data()[i] != pattern(k, i)) return false;
+  }
+  return true;
+}
+
+WorkerCache make(std::size_t budget, EvictionPolicy policy = EvictionPolicy::s3fifo) {
+  auto c = WorkerCache::create({.budget = budget, .policy = policy});
+  EXPECT_TRUE(c) << c.error().what();
+  return std::move(c).value();
+}
+
+Result<CacheHandle> get(WorkerCache &c, Loader &l, std::uint64_t k, std::size_t size, AcquireOptions o = {}) {
+  return c.acquire(DataId(k), size, [&](std::span<std::byte> b) { return l(k, b); }, o);
+}
+
+}  // namespace
+
+TEST(WorkerCache, MissFillsOnceThenHits) {
+  auto c = make(1 << 20);
+  Loader l;
+  auto a = get(c, l, 7, 1000);
+  UNIMEM_ASSERT_OK(a);
+  EXPECT_TRUE(a->cached());
+  EXPECT_TRUE(holds(*a, 7));
+  auto b = get(c, l, 7, 1000);
+  UNIMEM_ASSERT_OK(b);
+  EXPECT_EQ(a->data(), b->data());
+  EXPECT_EQ(l.fills.load(), 1);
+  const auto s = c.stats();
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.cold_misses, 1u);
+  EXPECT_EQ(s.bytes_loaded, 1000u);
+  EXPECT_EQ(s.bytes_saved, 1000u);
+  EXPECT_EQ(s.bytes_cached, 1000u);
+  EXPECT_EQ(s.entries, 1u);
+  EXPECT_GT(s.fill_ns_total, 0u);
+  EXPECT_DOUBLE_EQ(s.hit_ratio(), 0.5);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a->data()) % 64, 0u);
+  UNIMEM_ASSERT_OK(c.find(DataId(7)));
+  EXPECT_EQ(c.find(DataId(8)).code(), Errc::not_found);
+}
+
+TEST(WorkerCache, DataIdsFromBytesAndWords) {
+  EXPECT_EQ(DataId::from_bytes("scene"), DataId::from_bytes("scene"));
+  EXPECT_NE(DataId::from_bytes("scene"), DataId::from_bytes("scenf"));
+  EXPECT_NE(DataId::from_bytes(std::string_view("ab\0", 3)), DataId::from_bytes("ab"));  // length counts
+  EXPECT_NE(DataId(1, 2), DataId(2, 1));
+  EXPECT_EQ(DataId(5).to_string(), "0x0:5");
+  auto c = make(1 << 20);
+  Loader l;
+  auto a = c.acquire(DataId::from_bytes("stencil/3/4"), 64, [&](std::span<std::byte> b) { return l(1, b); });
+  auto b = c.acquire(DataId::from_bytes("stencil/3/4"), 64, [&](std::span<std::byte> b) { return l(1, b); });
+  UNIMEM_ASSERT_OK(b);
+  EXPECT_EQ(l.fills.load(), 1);
+}
+
+TEST(WorkerCache, BadOptionsAreErrors) {
+  EXPECT_EQ(WorkerCache::create({.budget = 0}).code(), Errc::invalid_argument);
+  EXPECT_EQ(WorkerCache::create({.budget = 100, .shards = 12}).code(), Errc::invalid_argument);
+  EXPECT_EQ(WorkerCache::create({.budget = 100, .placement = Placement::device}).code(), Errc::invalid_argument);
+  auto host = Stream::host();
+  UNIMEM_ASSERT_OK(host);
+  auto pinned = WorkerCache::create({.budget = 100, .placement = Placement::pinned_host, .stream = *host});
+  ASSERT_EQ(pinned.code(), Errc::invalid_argument);
+  EXPECT_NE(pinned.error().message().find("needs a GPU stream (got a host stream)"), std::string::npos);
+  auto c = make(100);
+  Loader l;
+  EXPECT_EQ(get(c, l, 1, 0).code(), Errc::invalid_argument);
+}
+
+TEST(WorkerCache, BudgetHoldsUnderRandomOperationsAndDataStaysRight) {
+  for (auto policy : {EvictionPolicy::s3fifo, EvictionPolicy::lru, EvictionPolicy::fifo}) {
+    SCOPED_TRACE(policy_name(policy));
+    const std::size_t budget = 64 * 1024;
+    auto c = make(budget, policy);
+    Loader l;
+    std::mt19937_64 rng(42);
+    std::vector<std::pair<std::uint64_t, CacheHandle>> held;
+    for (int op = 0; op < 20000; ++op) {
+      const std::uint64_t k = rng() % 200;
+      const std::size_t size = 100 + (k * 977) % 6000;  // each id has one size
+      const int what = static_cast<int>(rng() % 10);
+      if (what < 6) {
+        auto h = get(c, l, k, size);
+        ASSERT_TRUE(h) << h.error().what();
+        ASSERT_TRUE(holds(*h, k)) << "id " << k;
+        if (what == 0 && held.size() < 6) held.emplace_back(k, std::move(h).value());
+      } else if (what < 8 && !held.empty()) {
+        const auto i = rng() % held.size();
+        ASSERT_TRUE(holds(held[i].second, held[i].first));
+        held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+      } else if (what == 8) {
+        c.invalidate(DataId(k));
+      } else {
+        auto h = c.find(DataId(k));
+        if (h) ASSERT_TRUE(holds(*h, k));
+      }
+      const auto s = c.stats();
+      ASSERT_LE(s.bytes_cached, budget) << "after op " << op;
+    }
+    const auto s = c.stats();
+    EXPECT_GT(s.evictions, 100u);
+    EXPECT_GT(s.hits, 1000u);
+    EXPECT_EQ(s.fills(), static_cast<std::uint64_t>(l.fills.load()));
+  }
+}
+
+TEST(WorkerCache, StressBudgetAndContentsUnderThreads) {
+  const std::size_t budget = 256 * 1024;
+  auto c = make(budget);
+  Loader l;
+  std::atomic<bool> bad{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(t);
+      std::vector<std::pair<std::uint64_t, CacheHandle>> held;
+      for (int op = 0; op < 4000 && !bad; ++op) {
+        const std::uint64_t k = rng() % 300;
+        auto h = get(c, l, k, 512 + (k % 17) * 1024);
+        if (!h || !holds(*h, k) || c.stats().bytes_cached > budget) bad = true;
+        if (h && rng() % 4 == 0) held.emplace_back(k, std::move(h).value());
+        if (held.size() > 3) {
+          if (!holds(held.front().second, held.front().first)) bad = true;
+          held.erase(held.begin());
+        }
+        if (rng() % 50 == 0) c.invalidate(DataId(rng() % 300));
+      }
+    });
+  }
+  for (auto &t : threads) t.join();
+  EXPECT_FALSE(bad.load());
+  const auto s = c.stats();
+  EXPECT_LE(s.bytes_cached, budget);
+  EXPECT_EQ(s.fills(), static_cast<std::uint64_t>(l.fills.load()));
+  EXPECT_EQ(s.hits + s.waits + s.fills(), 8u * 4000u);
+}
+
+TEST(WorkerCache, BuffersInUseAreNeverEvicted) {
+  for (auto policy : {EvictionPolicy::s3fifo, EvictionPolicy::lru, EvictionPolicy::fifo}) {
+    SCOPED_TRACE(policy_name(policy));
+    auto c = make(10 * 1024, policy);
+    Loader l;
+    auto pinned = get(c, l, 1, 4096);
+    UNIMEM_ASSERT_OK(pinned);
+    std::byte *where = pinned->data();
+    for (std::uint64_t k = 2; k < 200; ++k) UNIMEM_ASSERT_OK(get(c, l, k, 1024));
+    EXPECT_TRUE(holds(*pinned, 1));
+    auto again = c.find(DataId(1));
+    UNIMEM_ASSERT_OK(again);
+    EXPECT_EQ(again->data(), where);
+    EXPECT_LE(c.stats().bytes_cached, 10u * 1024);
+  }
+}
+
+TEST(WorkerCache, ConcurrentMissesFillOnce) {
+  auto c = make(1 << 20);
+  constexpr int kThreads = 8;
+  std::atomic<int> fills{0};
+  std::barrier start(kThreads);
+  std::vector<std::byte *> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      auto h = c.acquire(DataId(99), 4096, [&](std::span<std::byte> b) {
+        fills.fetch_add(1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the others arrive meanwhile
+        std::memset(b.data(), 0x5a, b.size());
+      });
+      ASSERT_TRUE(h) << h.error().what();
+      EXPECT_EQ(h->data()[4095], std::byte{0x5a});
+      seen[t] = h->data();
+    });
+  }
+  for (auto &t : threads) t.join();
+  EXPECT_EQ(fills.load(), 1);
+  for (auto *p : seen) EXPECT_EQ(p, seen[0]);
+  const auto s = c.stats();
+  EXPECT_EQ(s.fills(), 1u);
+  EXPECT_EQ(s.hits + s.waits, kThreads - 1u);
+  EXPECT_GT(s.waits, 0u);
+}
+
+TEST(WorkerCache, FailedFillReachesEveryWaiterAndLeavesNoEntry) {
+  auto c = make(1 << 20);
+  constexpr int kThreads = 6;
+  std::atomic<int> fills{0};
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto h = c.acquire(DataId(5), 128, [&](std::span<std::byte>) -> Result<void> {
+        fills.fetch_add(1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return Error(Errc::io_error, "disk on fire");
+      });
+      if (!h && h.code() == Errc::io_error && h.error().message() == "disk on fire") failed.fetch_add(1);
+    });
+  }
+  for (auto &t : threads) t.join();
+  // Waiters that arrived during the fill share its error; any that came after it found no entry and
+  // filled (and failed) themselves: every acquire failed, none saw data.
+  EXPECT_EQ(failed.load(), kThreads);
+  EXPECT_LT(fills.load(), kThreads);
+  EXPECT_EQ(c.find(DataId(5)).code(), Errc::not_found);
+  auto s = c.stats();
+  EXPECT_EQ(s.entries, 0u);
+  EXPECT_EQ(s.bytes_cached, 0u);
+  EXPECT_EQ(s.fill_failures, static_cast<std::uint64_t>(fills.load()));
+  // An exception is an error too, and the id can be filled afterwards.
+  auto thrown = c.acquire(DataId(5), 128, [](std::span<std::byte>) -> Result<void> { throw std::runtime_error("boom"); });
+  ASSERT_FALSE(thrown);
+  EXPECT_NE(thrown.error().message().find("boom"), std::string::npos);
+  Loader l;
+  auto ok = get(c, l, 5, 128);
+  UNIMEM_ASSERT_OK(ok);
+  EXPECT_TRUE(holds(*ok, 5));
+}
+
+TEST(WorkerCache, InvalidationAndEpochs) {
+  auto c = make(1 << 20);
+  Loader l;
+  auto old = get(c, l, 3, 256);
+  UNIMEM_ASSERT_OK(old);
+  EXPECT_TRUE(c.invalidate(DataId(3)));
+  EXPECT_FALSE(c.invalidate(DataId(3)));
+  EXPECT_TRUE(holds(*old, 3));  // a live handle keeps its buffer
+  EXPECT_EQ(c.stats().bytes_cached, 256u);
+  auto fresh = get(c, l, 3, 256);
+  UNIMEM_ASSERT_OK(fresh);
+  EXPECT_NE(fresh->data(), old->data());
+  EXPECT_EQ(l.fills.load(), 2);
+  old->reset();
+  EXPECT_EQ(c.stats().bytes_cached, 256u);
+
+  // A newer epoch replaces the entry; an older one is refused.
+  auto v2 = get(c, l, 3, 256, {.epoch = 2});
+  UNIMEM_ASSERT_OK(v2);
+  EXPECT_EQ(v2->epoch(), 2u);
+  EXPECT_EQ(l.fills.load(), 3);
+  EXPECT_EQ(get(c, l, 3, 256, {.epoch = 1}).code(), Errc::version_mismatch);
+  UNIMEM_ASSERT_OK(get(c, l, 3, 256, {.epoch = 2}));
+  EXPECT_EQ(l.fills.load(), 3);
+
+  for (std::uint64_t k = 10; k < 20; ++k) UNIMEM_ASSERT_OK(get(c, l, k, 64, {.epoch = k % 3}));
+  EXPECT_EQ(c.invalidate_epochs_before(2), 7u);  // epochs 0 and 1 of ids 10..19
+  EXPECT_EQ(c.stats().entries, 4u);            // id 3 and ids 11, 14, 17 at epoch 2
+  fresh->reset();
+  v2->reset();
+  EXPECT_EQ(c.clear(), 4u);
+  EXPECT_EQ(c.stats().bytes_cached, 0u);
+}
+
+TEST(WorkerCache, ReusingAnIdWithAnotherShapeIsAnError) {
+  auto c = make(1 << 20);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 4, 100));
+  auto wrong = get(c, l, 4, 200);
+  ASSERT_EQ(wrong.code(), Errc::invalid_argument);
+  EXPECT_NE(wrong.error().message().find("cached with 100 bytes; this acquire asks for 200"), std::string::npos);
+  UNIMEM_ASSERT_OK(get(c, l, 6, 100, {.layout = 11}));
+  EXPECT_EQ(get(c, l, 6, 100, {.layout = 12}).code(), Errc::invalid_argument);
+  UNIMEM_ASSERT_OK(get(c, l, 6, 100, {.layout = 11}));
+  EXPECT_EQ(l.fills.load(), 2);
+}
+
+TEST(WorkerCache, ItemLargerThanTheBudgetIsServedUncached) {
+  auto c = make(4096);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1000));
+  auto big = get(c, l, 2, 10000);
+  UNIMEM_ASSERT_OK(big);
+  EXPECT_FALSE(big->cached());
+  EXPECT_TRUE(holds(*big, 2));
+  auto s = c.stats();
+  EXPECT_EQ(s.bypasses, 1u);
+  EXPECT_EQ(s.bytes_cached, 1000u);  // nothing evicted for it, nothing charged
+  EXPECT_EQ(s.evictions, 0u);
+  UNIMEM_ASSERT_OK(get(c, l, 2, 10000));
+  EXPECT_EQ(l.fills.load(), 3);
+}
+
+TEST(WorkerCache, AcquireAllIsAllOrNothingAndFallsBackWhenTheSetDoesNotFit) {
+  auto c = make(8192);
+  Loader l;
+  std::vector<CacheRequest> set;
+  for (std::uint64_t k = 0; k < 4; ++k) set.push_back({DataId(k), 3000});  // 12000 bytes > budget
+  auto all = c.acquire_all(std::span<const CacheRequest>(set), [&](std::size_t i, std::span<std::byte> b) {
+    return l(set[i].id.lo(), b);
+  });
+  UNIMEM_ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 4u);
+  int uncached = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(holds((*all)[i], i));
+    uncached += (*all)[i].cached() ? 0 : 1;
+  }
+  EXPECT_EQ(uncached, 2);  // two fit next to each other, the others are the task's own buffers
+  EXPECT_LE(c.stats().bytes_cached, 8192u);
+  all->clear();
+
+  std::atomic<int> calls{0};
+  auto failing = c.acquire_all(std::span<const CacheRequest>(set), [&](std::size_t i, std::span<std::byte> b) -> Result<void> {
+    calls++;
+    if (i == 2) return Error(Errc::io_error, "lost chunk 2");
+    return l(i, b);
+  });
+  ASSERT_EQ(failing.code(), Errc::io_error);
+  // No handle survives: once the entries are dropped, no buffer is left charged.
+  EXPECT_EQ(c.clear(), 2u);
+  EXPECT_EQ(c.stats().bytes_cached, 0u);
+}
+
+TEST(WorkerCache, KeepClassSurvivesAndSpentEntriesGoFirst) {
+  auto c = make(16 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 4096, {.retention = Retention::keep}));
+  for (std::uint64_t k = 100; k < 400; ++k) UNIMEM_ASSERT_OK(get(c, l, k, 1024));
+  UNIMEM_ASSERT_OK(c.find(DataId(1)));
+  EXPECT_EQ(l.fills.load(), 301);
+
+  // Entry 2 is re-used (so S3-FIFO would keep it) but its hint says nobody needs it any more.
+  auto d = make(8 * 1024);
+  Loader m;
+  UNIMEM_ASSERT_OK(get(d, m, 2, 1024));
+  UNIMEM_ASSERT_OK(get(d, m, 2, 1024, {.remaining_uses = 0}));
+  for (std::uint64_t k = 10; k < 17; ++k) UNIMEM_ASSERT_OK(get(d, m, k, 1024));
+  UNIMEM_ASSERT_OK(get(d, m, 50, 1024));  // needs room: 2 goes, although it was used twice
+  EXPECT_EQ(d.find(DataId(2)).code(), Errc::not_found);
+  UNIMEM_ASSERT_OK(d.find(DataId(10)));
+}
+
+namespace {
+
+// Reference models on a trace of unit-size items: hits of LRU and FIFO with room for `slots`.
+std::size_t reference_hits(const std::vector<std::uint64_t> &trace, std::size_t slots, bool lru) {
+  std::list<std::uint64_t> order;  // front = next victim
+  std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> where;
+  std::size_t hits = 0;
+  for (auto k : trace) {
+    if (auto it = where.find(k); it != where.end()) {
+      ++hits;
+      if (lru) order.splice(order.end(), order, it->second);
+      continue;
+    }
+    if (order.size() == slots) {
+      where.erase(order.front());
+      order.pop_front();
+    }
+    where[k] = order.insert(order.end(), k);
+  }
+  return hits;
+}
+
+std::size_t cache_hits(const std::vector<std::uint64_t> &trace, std::size_t slots, EvictionPolicy policy) {
+  auto c = make(slots * 64, policy);
+  Loader l;
+  for (auto k : trace) EXPECT_TRUE(get(c, l, k, 64));
+  const auto s = c.stats();
+  EXPECT_EQ(s.hits + s.fills(), trace.size());
+  return s.hits;
+}
+
+}  // namespace
+
+TEST(WorkerCache, LruAndFifoMatchTheirReferenceModels) {
+  std::mt19937_64 rng(7);
+  std::vector<std::uint64_t> trace;
+  for (int i = 0; i < 20000; ++i) trace.push_back(rng() % 3 == 0 ? rng() % 400 : rng() % 60);
+  for (std::size_t slots : {16u, 50u, 100u}) {
+    EXPECT_EQ(cache_hits(trace, slots, EvictionPolicy::lru), reference_hits(trace, slots, true)) << slots;
+    EXPECT_EQ(cache_hits(trace, slots, EvictionPolicy::fifo), reference_hits(trace, slots, false)) << slots;
+  }
+}
+
+TEST(WorkerCache, S3FifoKeepsAHotSetThroughAScan) {
+  // A hot set of 40 ids re-used all the time, interleaved with a scan of ids never seen again:
+  // LRU lets the scan push the hot set out; S3-FIFO's small queue absorbs the scan.
+  std::vector<std::uint64_t> trace;
+  std::uint64_t scan = 1000;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 30000; ++i) trace.push_back(i % 2 ? rng() % 40 : scan++);
+  const auto lru = cache_hits(trace, 50, EvictionPolicy::lru);
+  const auto s3 = cache_hits(trace, 50, EvictionPolicy::s3fifo);
+  EXPECT_GT(s3, lru + lru / 4) << "s3fifo " << s3 << " lru " << lru;
+  auto c = make(50 * 64);
+  Loader l;
+  for (auto k : trace) UNIMEM_ASSERT_OK(get(c, l, k, 64));
+  for (std::uint64_t k = 1000; k < 1100; ++k) UNIMEM_ASSERT_OK(get(c, l, k, 64));
+  EXPECT_GT(c.stats().capacity_misses, 0u);
+  EXPECT_GT(c.stats().cold_misses, 15000u);
+}
+
+TEST(WorkerCache, HandlesMayOutliveTheirCache) {
+  CacheHandle h;
+  {
+    auto c = make(4096);
+    Loader l;
+    auto a = get(c, l, 8, 2048);
+    UNIMEM_ASSERT_OK(a);
+    h = std::move(a).value();
+  }
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(holds(h, 8));
+  EXPECT_EQ(h.as<std::uint32_t>().size(), 512u);
+  h.reset();
+  EXPECT_FALSE(h);
+}
