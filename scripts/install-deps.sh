@@ -14,6 +14,8 @@ packages=(
   libmemkind-dev libpmem2-dev libpmem-dev libjemalloc-dev libnuma-dev
   # distributed global memory
   libopenmpi-dev openmpi-bin
+  # the splotch sample writes its image as a PNG
+  libpng-dev
   # HIP: compile-tested with Debian's hipcc for AMD targets
   hipcc libamdhip64-dev
   # benchmark peers

@@ -311,14 +311,12 @@ Result<void> GlobalMemory::memory_put(const void *src, const GlobalRange &dst) {
 
 Result<CacheHandle> GlobalMemory::cached_get(WorkerCache &cache, DataId id, std::size_t size,
                                              std::span<const Transfer> transfers, AcquireOptions options) {
-  // Checked before the cache is asked, so a bad memory-get leaves no entry and moves nothing.
-  for (const auto &t : transfers) {
-    if (auto seg = impl_->check_range(t.global); !seg) return seg.error();
-  }
-  if (auto ok = check_local_ranges(transfers, size, nullptr); !ok) return ok.error();
+  // A hit needs no check: an entry of this layout was filled by this very list. On a miss, get()
+  // checks the list before moving a byte, and a failed fill leaves no entry.
   options.layout = layout_of(size, transfers);
   auto fill = [&](std::span<std::byte> buffer) -> Result<void> {
     if (cache.options().placement != Placement::device) return impl_->get(transfers, buffer);
+    if (auto ok = check_local_ranges(transfers, size, nullptr); !ok) return ok;
     // MPI is not assumed to reach device memory: through a page-locked buffer of the cache's stream.
     const Stream &stream = cache.options().stream;
     auto staging = stream.alloc_host(size);
