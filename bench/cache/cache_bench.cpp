@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "support/reference_cache.hpp"
 #include "unimem/cache/worker_cache.hpp"
 
 using namespace unimem;
@@ -160,22 +161,7 @@ std::vector<std::uint64_t> superbin_trace(Order order, int stencil) {
 }
 
 double reference_ratio(const std::vector<std::uint64_t> &trace, std::size_t slots, bool lru) {
-  std::list<std::uint64_t> order;
-  std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> where;
-  std::size_t hits = 0;
-  for (auto k : trace) {
-    if (auto it = where.find(k); it != where.end()) {
-      ++hits;
-      if (lru) order.splice(order.end(), order, it->second);
-      continue;
-    }
-    if (order.size() == slots) {
-      where.erase(order.front());
-      order.pop_front();
-    }
-    where[k] = order.insert(order.end(), k);
-  }
-  return static_cast<double>(hits) / static_cast<double>(trace.size());
+  return static_cast<double>(test::reference_hits(trace, slots, lru)) / static_cast<double>(trace.size());
 }
 
 // Belady's MIN: on a miss with the cache full, drop whichever of the cached items and the new one

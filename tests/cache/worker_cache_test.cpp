@@ -11,13 +11,12 @@
 #include <barrier>
 #include <chrono>
 #include <cstring>
-#include <list>
 #include <random>
 #include <stdexcept>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "support/reference_cache.hpp"
 #include "support/test_support.hpp"
 
 using namespace unimem;
@@ -376,26 +375,6 @@ TEST(WorkerCache, KeepClassSurvivesAndSpentEntriesGoFirst) {
 
 namespace {
 
-// Reference models on a trace of unit-size items: hits of LRU and FIFO with room for `slots`.
-std::size_t reference_hits(const std::vector<std::uint64_t> &trace, std::size_t slots, bool lru) {
-  std::list<std::uint64_t> order;  // front = next victim
-  std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> where;
-  std::size_t hits = 0;
-  for (auto k : trace) {
-    if (auto it = where.find(k); it != where.end()) {
-      ++hits;
-      if (lru) order.splice(order.end(), order, it->second);
-      continue;
-    }
-    if (order.size() == slots) {
-      where.erase(order.front());
-      order.pop_front();
-    }
-    where[k] = order.insert(order.end(), k);
-  }
-  return hits;
-}
-
 std::size_t cache_hits(const std::vector<std::uint64_t> &trace, std::size_t slots, EvictionPolicy policy) {
   auto c = make(slots * 64, policy);
   Loader l;
@@ -412,8 +391,8 @@ TEST(WorkerCache, LruAndFifoMatchTheirReferenceModels) {
   std::vector<std::uint64_t> trace;
   for (int i = 0; i < 20000; ++i) trace.push_back(rng() % 3 == 0 ? rng() % 400 : rng() % 60);
   for (std::size_t slots : {16u, 50u, 100u}) {
-    EXPECT_EQ(cache_hits(trace, slots, EvictionPolicy::lru), reference_hits(trace, slots, true)) << slots;
-    EXPECT_EQ(cache_hits(trace, slots, EvictionPolicy::fifo), reference_hits(trace, slots, false)) << slots;
+    EXPECT_EQ(cache_hits(trace, slots, EvictionPolicy::lru), test::reference_hits(trace, slots, true)) << slots;
+    EXPECT_EQ(cache_hits(trace, slots, EvictionPolicy::fifo), test::reference_hits(trace, slots, false)) << slots;
   }
 }
 
