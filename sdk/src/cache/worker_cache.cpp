@@ -20,6 +20,8 @@ namespace detail {
 // Where buffers come from and the budget they are charged to. Entries share it with the cache, so a
 // handle that outlives its cache can still free its buffer.
 struct CacheCore {
+  CacheCore(Placement p, Stream s, std::size_t b) noexcept : placement(p), stream(std::move(s)), budget(b) {}
+
   Placement placement;
   Stream stream;
   std::size_t budget;
