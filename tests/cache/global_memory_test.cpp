@@ -188,6 +188,9 @@ TEST_F(Global, BadInputIsRefusedAndMovesNothing) {
   EXPECT_EQ(gm_->memory_put(buffer.data(), GlobalRange{seg, 1, 4096}).code(), Errc::invalid_argument);
   const Transfer overlapping[] = {{{seg, 0, 100}, 0}, {{seg, 200, 100}, 50}};
   EXPECT_EQ(gm_->memory_get(overlapping, buffer).code(), Errc::invalid_argument);
+  // A gap before the overlap: still nothing written (no zeroing of the gap either).
+  const Transfer gap_then_overlap[] = {{{seg, 0, 100}, 500}, {{seg, 200, 100}, 550}};
+  EXPECT_EQ(gm_->memory_get(gap_then_overlap, buffer).code(), Errc::invalid_argument);
   const Transfer outside[] = {{{seg, 0, 100}, 8150}};
   EXPECT_EQ(gm_->memory_get(outside, buffer).code(), Errc::invalid_argument);
   auto cache = WorkerCache::create({.budget = 1 << 20});

@@ -35,30 +35,31 @@ std::string range_text(const GlobalRange &r) {
 }
 
 // Local ranges of a memory-get must lie in the buffer and not overlap (concurrent gets into one
-// byte leave it unspecified); the bytes no transfer covers are zeroed, never left as garbage.
-// With @p zero set, zeroes the gaps of that buffer.
-Result<void> check_local_ranges(std::span<const Transfer> transfers, std::size_t buffer_size, std::byte *zero) {
+// byte leave it unspecified). Only once all are valid, the bytes no transfer covers are zeroed,
+// never left as garbage.
+Result<void> prepare_buffer(std::span<const Transfer> transfers, std::span<std::byte> buffer) {
   std::vector<std::pair<std::size_t, std::size_t>> spans;
   spans.reserve(transfers.size());
   for (const auto &t : transfers) {
-    if (t.local_offset > buffer_size || t.global.size > buffer_size - t.local_offset) {
+    if (t.local_offset > buffer.size() || t.global.size > buffer.size() - t.local_offset) {
       return Error(Errc::invalid_argument, "memory_get: local range [" + std::to_string(t.local_offset) + ", +" +
                                                std::to_string(t.global.size) + ") is outside the buffer of " +
-                                               std::to_string(buffer_size) + " bytes");
+                                               std::to_string(buffer.size()) + " bytes");
     }
     if (t.global.size != 0) spans.emplace_back(t.local_offset, t.local_offset + t.global.size);
   }
   std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first < spans[i - 1].second) {
+      return Error(Errc::invalid_argument, "memory_get: local ranges overlap at offset " + std::to_string(spans[i].first));
+    }
+  }
   std::size_t covered = 0;
   for (const auto &[begin, end] : spans) {
-    if (begin < covered) {
-      return Error(Errc::invalid_argument,
-                   "memory_get: local ranges overlap at offset " + std::to_string(begin));
-    }
-    if (zero != nullptr && begin > covered) std::memset(zero + covered, 0, begin - covered);
+    if (begin > covered) std::memset(buffer.data() + covered, 0, begin - covered);
     covered = end;
   }
-  if (zero != nullptr && covered < buffer_size) std::memset(zero + covered, 0, buffer_size - covered);
+  if (covered < buffer.size()) std::memset(buffer.data() + covered, 0, buffer.size() - covered);
   return success();
 }
 
@@ -162,7 +163,7 @@ struct GlobalMemory::Impl {
       if (!seg) return seg.error();
       segs.push_back(*seg);
     }
-    if (auto ok = check_local_ranges(transfers, buffer.size(), buffer.data()); !ok) return ok;
+    if (auto ok = prepare_buffer(transfers, buffer); !ok) return ok;
     std::vector<std::pair<MPI_Win, int>> targets;
     std::uint64_t bytes = 0;
     for (std::size_t i = 0; i < transfers.size(); ++i) {
@@ -316,7 +317,6 @@ Result<CacheHandle> GlobalMemory::cached_get(WorkerCache &cache, DataId id, std:
   options.layout = layout_of(size, transfers);
   auto fill = [&](std::span<std::byte> buffer) -> Result<void> {
     if (cache.options().placement != Placement::device) return impl_->get(transfers, buffer);
-    if (auto ok = check_local_ranges(transfers, size, nullptr); !ok) return ok;
     // MPI is not assumed to reach device memory: through a page-locked buffer of the cache's stream.
     const Stream &stream = cache.options().stream;
     auto staging = stream.alloc_host(size);
