@@ -24,8 +24,21 @@ namespace {
 struct Setup {
   int side, length;
   std::uint64_t series_bytes() const { return static_cast<std::uint64_t>(length) * sizeof(float); }
-  GlobalRange point(SegmentHandle seg, int y, int x) const {
-    return {seg, static_cast<std::uint64_t>(y * side + x) * series_bytes(), series_bytes()};
+  GlobalRange point(SegmentHandle seg, int p) const {
+    return {seg, static_cast<std::uint64_t>(p) * series_bytes(), series_bytes()};
+  }
+  // The rows [first, last) of output points a rank predicts.
+  std::pair<int, int> band(int rank, int ranks) const {
+    const int rows = (side + ranks - 1) / ranks;
+    return {std::min(side, rank * rows), std::min(side, (rank + 1) * rows)};
+  }
+  // The input points output point (i, j) reads: its 3x3 neighbourhood inside the grid, with weights.
+  std::vector<std::pair<int, double>> stencil(int i, int j) const {
+    std::vector<std::pair<int, double>> points;
+    for (int y = std::max(0, i - 1); y <= std::min(side - 1, i + 1); ++y)
+      for (int x = std::max(0, j - 1); x <= std::min(side - 1, j + 1); ++x)
+        points.emplace_back(y * side + x, 1.0 / (1 + (y - i) * (y - i) + (x - j) * (x - j)));
+    return points;
   }
 };
 
@@ -36,8 +49,10 @@ float sample(int p, int t, int side) {
          0.001f * static_cast<float>((p * 7 + t) % 13);
 }
 
+using Inputs = std::vector<std::pair<double, const float *>>;  // (weight, series) of each neighbour
+
 // One output point: each neighbour extrapolates its series one step; nearer ones weigh more.
-double predict(const std::vector<std::pair<double, const float *>> &neighbours, int length) {
+double predict(const Inputs &neighbours, int length) {
   double sum = 0, weights = 0;
   for (const auto &[w, s] : neighbours) {
     sum += w * (2.0 * s[length - 1] - s[length - 2]);
@@ -48,42 +63,40 @@ double predict(const std::vector<std::pair<double, const float *>> &neighbours, 
 
 struct Run {
   double checksum = 0, seconds = 0;
-  TransferStats transfers;
+  std::uint64_t gets = 0;
 };
 
-using Inputs = std::vector<std::pair<double, const float *>>;  // (weight, series) of each neighbour
-
-// The rank's tasks (a band of rows), each reading its neighbourhood with `load` (empty: an error).
+// The rank's tasks, each reading its stencil's points with `load(point, weight, inputs)` (false: an
+// error, reported by load).
 template <class Load>
 Run run_tasks(GlobalMemory &gm, const Setup &s, Load &&load) {
-  const auto before = gm.stats();
+  const auto before = gm.stats().gets;
   const auto t0 = std::chrono::steady_clock::now();
   double checksum = 0;
-  const int rows_per_rank = (s.side + gm.ranks() - 1) / gm.ranks();
-  const int first = gm.rank() * rows_per_rank, last = std::min(s.side, first + rows_per_rank);
+  const auto [first, last] = s.band(gm.rank(), gm.ranks());
+  Inputs inputs;
   for (int i = first; i < last; ++i) {
     for (int j = 0; j < s.side; ++j) {
-      const auto inputs = load(i, j);
-      if (inputs.empty()) return {};
+      inputs.clear();
+      for (const auto &[p, w] : s.stencil(i, j)) {
+        if (!load(p, w, inputs)) return {};
+      }
       checksum += predict(inputs, s.length);
     }
   }
   Run r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto after = gm.stats();
-  r.transfers.gets = after.gets - before.gets;
-  r.transfers.bytes_got = after.bytes_got - before.bytes_got;
+  r.gets = gm.stats().gets - before;
   MPI_Allreduce(&checksum, &r.checksum, 1, MPI_DOUBLE, MPI_SUM, gm.communicator());
   return r;
 }
 
-// How many tasks of this rank read each point: the hint a worker can give its cache.
-std::map<int, std::uint32_t> uses_of_band(const Setup &s, int first, int last) {
+// How many tasks of a band read each point: the hint a worker can give its cache.
+std::map<int, std::uint32_t> uses_of_band(const Setup &s, std::pair<int, int> band) {
   std::map<int, std::uint32_t> uses;
-  for (int i = first; i < last; ++i)
+  for (int i = band.first; i < band.second; ++i)
     for (int j = 0; j < s.side; ++j)
-      for (int y = std::max(0, i - 1); y <= std::min(s.side - 1, i + 1); ++y)
-        for (int x = std::max(0, j - 1); x <= std::min(s.side - 1, j + 1); ++x) ++uses[y * s.side + x];
+      for (const auto &[p, w] : s.stencil(i, j)) ++uses[p];
   return uses;
 }
 
@@ -115,50 +128,37 @@ int main(int argc, char **argv) {
 
   // Without the cache: every task loads its neighbours.
   std::vector<std::vector<float>> buffers(9, std::vector<float>(static_cast<std::size_t>(s.length)));
-  auto plain = run_tasks(*gm, s, [&](int i, int j) {
-    Inputs out;
-    for (int y = std::max(0, i - 1); y <= std::min(s.side - 1, i + 1); ++y)
-      for (int x = std::max(0, j - 1); x <= std::min(s.side - 1, j + 1); ++x) {
-        auto &b = buffers[out.size()];
-        if (!gm->memory_get(s.point(*seg, y, x), b.data())) return Inputs{};
-        out.emplace_back(1.0 / (1 + (y - i) * (y - i) + (x - j) * (x - j)), b.data());
-      }
-    return out;
+  auto plain = run_tasks(*gm, s, [&](int p, double w, Inputs &inputs) {
+    auto &b = buffers[inputs.size()];
+    if (auto ok = gm->memory_get(s.point(*seg, p), b.data()); !ok) {
+      return std::fprintf(stderr, "superbin: %s\n", ok.error().what().c_str()), false;
+    }
+    inputs.emplace_back(w, b.data());
+    return true;
   });
 
   // With the cache: a hit skips the transfer; the hint frees a point once its last task has read it.
-  const int rows_per_rank = (s.side + gm->ranks() - 1) / gm->ranks();
-  const int first = gm->rank() * rows_per_rank;
-  auto uses = uses_of_band(s, first, std::min(s.side, first + rows_per_rank));
+  auto uses = uses_of_band(s, s.band(gm->rank(), gm->ranks()));
   const auto budget = static_cast<std::size_t>(static_cast<double>(input) * budget_percent / 100.0);
   auto cache = WorkerCache::create({.budget = std::max<std::size_t>(budget, s.series_bytes())});
   if (!cache) return std::fprintf(stderr, "superbin: %s\n", cache.error().what().c_str()), 1;
   std::vector<CacheHandle> held;  // the current task's buffers
-  auto cached = run_tasks(*gm, s, [&](int i, int j) {
-    Inputs out;
-    held.clear();
-    for (int y = std::max(0, i - 1); y <= std::min(s.side - 1, i + 1); ++y)
-      for (int x = std::max(0, j - 1); x <= std::min(s.side - 1, j + 1); ++x) {
-        const int p = y * s.side + x;
-        const Transfer get{s.point(*seg, y, x), 0};
-        auto h = gm->cached_get(*cache, DataId(static_cast<std::uint64_t>(p)), s.series_bytes(), {&get, 1},
-                                {.remaining_uses = --uses[p]});
-        if (!h) {
-          std::fprintf(stderr, "superbin: %s\n", h.error().what().c_str());
-          return Inputs{};
-        }
-        out.emplace_back(1.0 / (1 + (y - i) * (y - i) + (x - j) * (x - j)), h->as<const float>().data());
-        held.push_back(std::move(h).value());
-      }
-    return out;
+  auto cached = run_tasks(*gm, s, [&](int p, double w, Inputs &inputs) {
+    if (inputs.empty()) held.clear();  // a new task: the previous one's buffers are free to go
+    const Transfer get{s.point(*seg, p), 0};
+    auto h = gm->cached_get(*cache, DataId(static_cast<std::uint64_t>(p)), s.series_bytes(), {&get, 1},
+                            {.remaining_uses = --uses[p]});
+    if (!h) return std::fprintf(stderr, "superbin: %s\n", h.error().what().c_str()), false;
+    inputs.emplace_back(w, h->as<const float>().data());
+    held.push_back(std::move(h).value());
+    return true;
   });
   held.clear();
   (void)gm->barrier();
 
   const auto st = cache->stats();
-  std::uint64_t mine[4] = {plain.transfers.gets, cached.transfers.gets, st.bytes_saved, cached.transfers.bytes_got},
-                all[4];
-  MPI_Allreduce(mine, all, 4, MPI_UINT64_T, MPI_SUM, gm->communicator());
+  std::uint64_t mine[3] = {plain.gets, cached.gets, st.bytes_saved}, all[3];
+  MPI_Allreduce(mine, all, 3, MPI_UINT64_T, MPI_SUM, gm->communicator());
   const bool same = plain.checksum == cached.checksum;
   if (gm->rank() == 0) {
     std::printf("superbin: %dx%d input points x %d samples (%.1f MiB) on %d rank(s), 3x3 stencil, cache budget "

@@ -275,6 +275,24 @@ struct WorkerCache::Impl {
 
   // --- the acquire paths ---
 
+  // A new handle's reference to an indexed entry (shard mutex held), and what it tells the policy.
+  static void pin(CacheEntry *e, const AcquireOptions &o) {
+    e->retain();
+    if (const auto f = e->freq.load(std::memory_order_relaxed); f < 3) {
+      e->freq.store(static_cast<std::uint8_t>(f + 1), std::memory_order_relaxed);
+    }
+    if (o.remaining_uses != kUnknownUses) e->remaining_uses.store(o.remaining_uses, std::memory_order_relaxed);
+  }
+
+  // Counts a hit on pinned, filled e, lets the shard go, then updates the policy.
+  Result<CacheHandle> hit(Shard &s, std::unique_lock<std::mutex> &lock, CacheEntry *e, const AcquireOptions &o) {
+    ++s.hits;
+    s.bytes_saved += e->size;
+    lock.unlock();
+    after_hit(e, o);
+    return CacheHandle(e);
+  }
+
   // After a hit (e pinned, no lock held): LRU order and the remaining-uses hint.
   void after_hit(CacheEntry *e, const AcquireOptions &o) {
     const bool lru = options.policy == EvictionPolicy::lru;
@@ -385,20 +403,12 @@ struct WorkerCache::Impl {
           if (e->size != size || (e->layout != 0 && o.layout != 0 && e->layout != o.layout)) {
             return shape_error(*e, size);
           }
-          e->retain();
-          if (const auto f = e->freq.load(std::memory_order_relaxed); f < 3) {
-            e->freq.store(static_cast<std::uint8_t>(f + 1), std::memory_order_relaxed);
-          }
-          if (o.remaining_uses != kUnknownUses) e->remaining_uses.store(o.remaining_uses, std::memory_order_relaxed);
+          pin(e, o);
           if (e->state.load(std::memory_order_acquire) != EntryState::ready) {
             lock.unlock();
             return wait_for(e);
           }
-          ++s.hits;
-          s.bytes_saved += size;
-          lock.unlock();
-          after_hit(e, o);
-          return CacheHandle(e);
+          return hit(s, lock, e, o);
         }
         if (e->epoch > o.epoch) {
           return Error(Errc::version_mismatch, "WorkerCache: data id " + id.to_string() + " is cached at epoch " +
@@ -427,15 +437,8 @@ struct WorkerCache::Impl {
                                         std::to_string(o.epoch) + " is not cached (or not filled yet)");
     }
     auto *e = it->second;
-    e->retain();
-    if (const auto f = e->freq.load(std::memory_order_relaxed); f < 3) {
-      e->freq.store(static_cast<std::uint8_t>(f + 1), std::memory_order_relaxed);
-    }
-    ++s.hits;
-    s.bytes_saved += e->size;
-    lock.unlock();
-    after_hit(e, o);
-    return CacheHandle(e);
+    pin(e, o);
+    return hit(s, lock, e, o);
   }
 };
 
