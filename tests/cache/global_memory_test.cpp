@@ -66,6 +66,7 @@ TEST_F(Global, GetsAndPutsCrossRanks) {
   UNIMEM_ASSERT_OK(gm_->memory_get(GlobalRange{seg, 0, n}, all.data()));
   for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(all[i], at(i)) << "offset " << i;
   EXPECT_GE(gm_->stats().mpi_gets, static_cast<std::uint64_t>(gm_->ranks()));
+  UNIMEM_ASSERT_OK(gm_->barrier());  // everyone has read the pattern before the puts below change it
 
   // Each rank puts its rank number into the next rank's block; the owner sees it after a barrier.
   const int next = (gm_->rank() + 1) % gm_->ranks();
