@@ -1,4 +1,5 @@
-# `cmake --install`: headers, libraries, the `unimem` tool, the CMake package (targets unimem::unimem,
+# `cmake --install`: headers, libraries, the `unimem` tool (with its plot script; the benchmark
+# programs, when built, go to libexec/unimem from bench/), the CMake package (targets unimem::unimem,
 # unimem::heap, unimem::preload, unimem::mpi, unimem::cuda, unimem::hip) and a pkg-config file.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -17,7 +18,10 @@ if(TARGET unimem_hip)
 endif()
 install(TARGETS ${_targets} EXPORT unimemTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(TARGETS unimem_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET unimem_tool)
+  install(TARGETS unimem_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(PROGRAMS host/plot_bench.py DESTINATION ${CMAKE_INSTALL_DATADIR}/unimem)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/include/unimem DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 set(_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/unimem)

@@ -8,7 +8,8 @@
 #   hip   clang -x hip for gfx90a: the CPU tests plus the HIP tests (likewise)
 #   fuzz  the libFuzzer targets (clang 14, ASan + UBSan), each run for UNIMEM_FUZZ_SECONDS (30)
 # After cpu, the package: `cmake --install` into a temporary prefix, then samples/consumer built
-# against it with find_package and with pkg-config, and built from source with add_subdirectory;
+# against it with find_package and with pkg-config, and built from source with add_subdirectory,
+# and the installed tool's `info` and `bench` (the benchmark programs from libexec/unimem);
 # and the docs: every example of docs/api compiled and run, Doxygen with no warning.
 # UNIMEM_CHECK_CONFIGS="cpu tsan" limits the run to some of them. Ends with one line
 # "check: N passed, N failed" over all configurations; the exit status is non-zero on any failure.
@@ -29,7 +30,7 @@ passed=0 failed=0 broken=()
 # One package check: a description and a command; counted like a test.
 package_step() {
   local what=$1; shift
-  if "$@" >/dev/null 2>&1 && build/consumer/run >/dev/null 2>&1; then
+  if "$@" >/dev/null 2>&1; then
     echo "package: $what: ok"
     passed=$((passed + 1))
   else
@@ -65,9 +66,10 @@ check_package() {
   prefix=$(mktemp -d)
   rm -rf build/consumer && mkdir -p build/consumer
   cmake --install build/cpu --prefix "$prefix" >/dev/null
-  package_step "find_package" bash -c "cmake -S samples/consumer -B build/consumer/fp -G Ninja -DCMAKE_PREFIX_PATH='$prefix' && cmake --build build/consumer/fp && ln -sf fp/consumer build/consumer/run"
-  package_step "pkg-config" bash -c "c++ -std=c++20 samples/consumer/main.cpp \$(PKG_CONFIG_PATH='$prefix/lib/pkgconfig' pkg-config --cflags --libs unimem) -o build/consumer/pc && ln -sf pc build/consumer/run"
-  package_step "add_subdirectory" bash -c "cmake -S samples/consumer -B build/consumer/sub -G Ninja -DUNIMEM_SOURCE_DIR='$PWD' -DUNIMEM_CUDA=OFF -DUNIMEM_HIP=OFF && cmake --build build/consumer/sub -j $jobs && ln -sf sub/consumer build/consumer/run"
+  package_step "find_package" bash -c "cmake -S samples/consumer -B build/consumer/fp -G Ninja -DCMAKE_PREFIX_PATH='$prefix' && cmake --build build/consumer/fp && build/consumer/fp/consumer"
+  package_step "pkg-config" bash -c "c++ -std=c++20 samples/consumer/main.cpp \$(PKG_CONFIG_PATH='$prefix/lib/pkgconfig' pkg-config --cflags --libs unimem) -o build/consumer/pc && build/consumer/pc"
+  package_step "add_subdirectory" bash -c "cmake -S samples/consumer -B build/consumer/sub -G Ninja -DUNIMEM_SOURCE_DIR='$PWD' -DUNIMEM_CUDA=OFF -DUNIMEM_HIP=OFF && cmake --build build/consumer/sub -j $jobs && build/consumer/sub/consumer"
+  package_step "installed tool" bash -c "'$prefix/bin/unimem' info && '$prefix/bin/unimem' bench cache --filter '^hit/' --min-time 0.01 --out build/consumer/bench && test -s build/consumer/bench/cache_bench.png"
   rm -rf "$prefix"
 }
 for c in "${configs[@]}"; do

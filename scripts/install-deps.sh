@@ -22,8 +22,8 @@ packages=(
   libboost-dev libmimalloc-dev libabsl-dev
   # fuzzing and sanitizer runtimes
   clang libclang-rt-14-dev
-  # plots and API docs
-  python3-matplotlib doxygen
+  # the unimem tool reads benchmark JSON and plots it; API docs
+  nlohmann-json3-dev python3-matplotlib doxygen
   # Thrust for the CPU build (the CUDA toolkit brings its own)
   libthrust-dev
 )

@@ -1,9 +1,8 @@
-// The main of every unimem benchmark program. Benchmarks are named "<op>/<impl>[/<variant>...]"
-// (Google Benchmark appends variants such as "threads:2"); the impls whose name starts with
-// "unimem" are compared with every other impl of the same op and variant, and the ratio
-// time(peer) / time(unimem) is printed (above 1: unimem is faster). All results are also written as
-// JSON to --benchmark_out (default: <program>.json in the working directory). With
-// --benchmark_repetitions=N the ratios use the medians, which this shared 2-core machine needs.
+// The main of every unimem benchmark program: runs the benchmarks, prints Google Benchmark's table,
+// then the comparison of each unimem impl with its peers (support/comparison.hpp: the names, the
+// ratio time(peer) / time(unimem), medians with --benchmark_repetitions=N, which this shared 2-core
+// machine needs). All results are also written as JSON to --benchmark_out (default:
+// <program>.json in the working directory); `unimem bench` reads them from there.
 //
 // Peers that are loaded with dlopen (jemalloc) need more static TLS than glibc reserves by
 // default, so the program re-executes itself once with glibc.rtld.optional_static_tls raised.
@@ -14,26 +13,23 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <string>
 #include <vector>
+
+#include "support/comparison.hpp"
 
 namespace {
 
 struct Collector : benchmark::ConsoleReporter {
-  std::map<std::string, std::map<std::string, double>> ns;  // "op/variant" -> impl -> time per iteration
+  // Colours only on a terminal (the flag --benchmark_color reaches only the library's own reporter).
+  Collector() : ConsoleReporter(::isatty(1) != 0 ? OO_ColorTabular : OO_Tabular) {}
+  unimem::bench::RunTimes times;
   void ReportRuns(const std::vector<Run> &runs) override {
     for (const Run &r : runs) {
-      // With --benchmark_repetitions the median is what is compared; without, the single run.
-      const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
-      if (r.error_occurred || (r.run_type != Run::RT_Iteration && !median)) continue;
-      const std::string name = r.benchmark_name();
-      const auto a = name.find('/');
-      if (a == std::string::npos) continue;
-      const auto b = name.find('/', a + 1);
-      const std::string impl = name.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
-      const std::string key = name.substr(0, a) + (b == std::string::npos ? "" : name.substr(b));
-      ns[key][impl] = r.GetAdjustedRealTime();
+      if (unimem::bench::counted_run(r.run_type == Run::RT_Aggregate, r.aggregate_name, r.error_occurred)) {
+        unimem::bench::record_run(times, r.run_name.str(),
+                                  r.GetAdjustedRealTime() * 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit));
+      }
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -67,15 +63,8 @@ int main(int argc, char **argv) {
   Collector console;
   benchmark::RunSpecifiedBenchmarks(&console);
   std::printf("\n%-44s %-16s %-16s %12s\n", "op", "unimem", "peer", "unimem/peer");
-  for (const auto &[op, impls] : console.ns) {
-    for (const auto &[impl, t] : impls) {
-      if (impl.rfind("unimem", 0) == 0) continue;
-      for (const auto &[u, ut] : impls) {
-        if (u.rfind("unimem", 0) == 0) {
-          std::printf("%-44s %-16s %-16s %12.2f\n", op.c_str(), u.c_str(), impl.c_str(), t / ut);
-        }
-      }
-    }
+  for (const auto &c : unimem::bench::compare(console.times)) {
+    std::printf("%-44s %-16s %-16s %12.2f\n", c.op.c_str(), c.unimem.c_str(), c.peer.c_str(), c.ratio());
   }
   benchmark::Shutdown();
   return 0;

@@ -4,6 +4,11 @@
 #include "support/test_support.hpp"
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 #include "unimem/gmem/topology.hpp"
 #include "unimem/pmem/memcpy_nt.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
@@ -82,3 +87,87 @@ TEST(UnimemCli, CheckReportsAndReclaimsCachesOfDeadProcesses) {
   EXPECT_NE(fixed.out.find("reclaimed:     1 cache(s)"), std::string::npos) << fixed.out;
   EXPECT_NE(unimem_cmd({"shm", "check", name}).out.find("dead processes: none"), std::string::npos);
 }
+
+#if UNIMEM_TEST_BENCH
+namespace {
+namespace fs = std::filesystem;
+
+std::string file_text(const fs::path &p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The tool with stderr (its progress) merged into stdout, under a shell for the redirection.
+test::ChildResult unimem_shell(const std::string &args) {
+  return test::run("/bin/sh", {"-c", std::string(UNIMEM_TOOL_PATH) + " " + args + " 2>&1"});
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / test::unique_name("bench");
+  ~TempDir() { fs::remove_all(path); }
+};
+}  // namespace
+
+// `unimem bench` over cache_bench of this build tree: progress, the comparison table, the program's
+// JSON and log, comparison.json with every pair, and the PNG plots.
+TEST(UnimemCli, BenchRunsTheProgramsAndWritesTableJsonAndPlots) {
+  TempDir out;
+  auto r = unimem_shell("bench cache --filter '^hit/' --min-time 0.01 --out " + out.path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("cache_bench        [  0/4] starting"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cache_bench        4/4 benchmarks in"), std::string::npos) << r.out;
+  for (const char *threads : {"1", "2"}) {
+    const std::regex row(std::string("hit/real_time/threads:") + threads +
+                         R"(\s+unimem\s+mutex_lru\s+[0-9.]+ [num]?s\s+[0-9.]+ [num]?s\s+[0-9]+\.[0-9]{2}\n)");
+    EXPECT_TRUE(std::regex_search(r.out, row)) << r.out;
+  }
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(cache\s+cache_bench\s+4\s+2\s+[0-9]+\.[0-9]{2}\s+[0-2] of 2)")))
+      << r.out;
+
+  const std::string raw = file_text(out.path / "cache_bench.json");
+  EXPECT_NE(raw.find("\"benchmarks\""), std::string::npos) << raw;
+  EXPECT_NE(raw.find("hit/mutex_lru/real_time/threads:2"), std::string::npos) << raw;
+  EXPECT_NE(file_text(out.path / "cache_bench.log").find("hit/unimem/real_time/threads:1"), std::string::npos);
+  const std::string summary = file_text(out.path / "comparison.json");
+  EXPECT_NE(summary.find("\"op\": \"hit/real_time/threads:1\""), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"op\": \"hit/real_time/threads:2\""), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"peer\": \"mutex_lru\""), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"outcome\": \"ok\""), std::string::npos) << summary;
+  for (const char *png : {"cache_bench.png", "summary.png"}) {
+    EXPECT_EQ(file_text(out.path / png).substr(0, 8), "\x89PNG\r\n\x1a\n") << png;
+    EXPECT_NE(r.out.find("plot: " + (out.path / png).string()), std::string::npos) << r.out;
+  }
+}
+
+TEST(UnimemCli, BenchRejectsBadArgumentsAndReportsWhatDidNotRun) {
+  TempDir out;
+  for (const std::vector<std::string> &bad :
+       {std::vector<std::string>{"bench", "frobnicate"}, {"bench", "--min-time", "0"}, {"bench", "--min-time", "x"},
+        {"bench", "--repetitions", "1.5"}, {"bench", "--out"}}) {
+    EXPECT_EQ(unimem_cmd(bad).exit_code, 2) << bad.back();
+  }
+  auto listed = unimem_cmd({"bench", "--list"});
+  EXPECT_EQ(listed.exit_code, 0);
+  EXPECT_NE(listed.out.find("  cache_bench        built"), std::string::npos) << listed.out;
+
+  auto none = unimem_shell("bench cache --filter '^no-such-benchmark$' --out " + out.path.string());
+  EXPECT_EQ(none.exit_code, 1) << none.out;
+  EXPECT_NE(none.out.find("unimem: no benchmark matches"), std::string::npos) << none.out;
+
+  // A program that fails, and a suite whose program was not built: each reported, exit status 1.
+  fs::create_directories(out.path / "bin");
+  std::ofstream(out.path / "bin" / "cache_bench") << "#!/bin/sh\n"
+                                                     "case \"$*\" in *list_tests*) echo hit/unimem; exit 0;; esac\n"
+                                                     "echo 'out of memory'; exit 3\n";
+  fs::permissions(out.path / "bin" / "cache_bench", fs::perms::owner_all);
+  const std::string env = "UNIMEM_BENCH_DIR=" + (out.path / "bin").string() + " ";
+  auto failed = test::run("/bin/sh", {"-c", env + UNIMEM_TOOL_PATH + " bench cache gmem --no-plots --out " +
+                                                out.path.string() + " 2>&1"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.out;
+  EXPECT_NE(failed.out.find("failed (exit 3)"), std::string::npos) << failed.out;
+  EXPECT_NE(failed.out.find("| out of memory"), std::string::npos) << failed.out;
+  EXPECT_NE(failed.out.find("missing: " + (out.path / "bin" / "gmem_bench").string()), std::string::npos) << failed.out;
+}
+#endif
