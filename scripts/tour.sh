@@ -12,6 +12,7 @@ if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU
 # name | what it shows
 samples=(
   "shm_hello|one shared region used in place by two processes: a Mutex, a counter, ShmPtrs"
+  "shared_containers|a queue and a map in one region used in place by host threads, a kernel (the GPU, or the host emulation) and a second process"
   "pmem_staging|PMEM pool data staged through double buffers (non-temporal copies) to the GPU, or host memory"
   "superbin|a stencil over a grid in MPI global memory: each worker loads a point once, not once per task"
   "splotch|a galaxy rendered by tasks that all read the scene and seek table: kept in the worker cache (PNG)"
