@@ -21,6 +21,7 @@
 #if UNIMEM_HAS_CUDA
 #include "probe.hpp"
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
+#include "unimem/memory/detail/gpu_runtime.hpp"
 #endif
 
 namespace unimem::tool {
@@ -60,6 +61,24 @@ void pmem_dirs() {
 }
 
 
+// The GPUs the linked runtime reports, or why there are none.
+void gpus() {
+  int found = 0;
+  for (const auto &n : gmem::topology()) {
+    if (n.kind == gmem::NodeKind::cpu) continue;
+    std::printf("%s%s:%d %s, %.1f GiB, compute capability %s (hnid %d)\n", found++ == 0 ? "gpus:       " : "            ",
+                gmem::node_kind_name(n.kind), n.index, n.name.c_str(), static_cast<double>(n.memory_bytes) / (1ull << 30),
+                n.compute_capability.c_str(), n.hnid);
+  }
+  if (found != 0) return;
+#if UNIMEM_HAS_CUDA
+  auto n = unimem::detail::GpuRuntime<GpuVendor::cuda>::device_count();
+  std::printf("gpus:       none (%s)\n", n ? "the CUDA runtime reports 0 devices" : n.error().what().c_str());
+#else
+  std::printf("gpus:       none (this build has no GPU runtime: configure with UNIMEM_CUDA=ON)\n");
+#endif
+}
+
 }  // namespace
 
 int info() {
@@ -77,6 +96,7 @@ int info() {
     std::printf("  %-3d %-5s %-28s %8.1f GiB\n", n.hnid, gmem::node_kind_name(n.kind), n.name.c_str(),
                 static_cast<double>(n.memory_bytes) / (1ull << 30));
   }
+  gpus();
   if (auto id = gmem::numa_id()) {
     std::printf("current:    hnid %d\n", *id);
   } else {

@@ -31,6 +31,16 @@ TEST(UnimemCli, InfoDescribesTheMachine) {
     EXPECT_NE(r.out.find(n.name), std::string::npos) << r.out;
   }
   EXPECT_NE(r.out.find("current:    hnid "), std::string::npos) << r.out;
+  // The GPUs with memory and compute capability, or "none" with the reason.
+  bool gpu = false;
+  for (const auto &n : gmem::topology()) {
+    if (n.kind == gmem::NodeKind::cpu) continue;
+    gpu = true;
+    EXPECT_NE(r.out.find("compute capability " + n.compute_capability + " (hnid " + std::to_string(n.hnid) + ")"),
+              std::string::npos)
+        << r.out;
+  }
+  if (!gpu) EXPECT_NE(r.out.find("gpus:       none ("), std::string::npos) << r.out;
   // The copy ISA memcpy_nt chose, and /dev/shm as a PMEM directory where pools work.
   EXPECT_NE(r.out.find(std::string("memcpy_nt:  ") + pmem::copy_isa_name(pmem::copy_isa())), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("/dev/shm                 dax=no pool=yes, page granularity"), std::string::npos) << r.out;

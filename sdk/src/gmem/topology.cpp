@@ -56,14 +56,14 @@ std::vector<NumaNode> cpu_nodes() {
   std::vector<NumaNode> nodes;
   if (numa_available() < 0) {  // no NUMA support in the kernel: one node with all the memory
     const auto bytes = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
-    nodes.push_back({0, NodeKind::cpu, 0, bytes, "node0"});
+    nodes.push_back({0, NodeKind::cpu, 0, bytes, "node0", {}});
     return nodes;
   }
   for (int n = 0; n <= numa_max_node(); ++n) {
     if (!numa_bitmask_isbitset(numa_all_nodes_ptr, n)) continue;
     const long long bytes = numa_node_size64(n, nullptr);
     nodes.push_back({n, NodeKind::cpu, n, bytes > 0 ? static_cast<std::uint64_t>(bytes) : 0,
-                     "node" + std::to_string(n)});
+                     "node" + std::to_string(n), {}});
   }
   return nodes;
 }

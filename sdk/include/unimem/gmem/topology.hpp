@@ -26,6 +26,7 @@ struct NumaNode {
   int index = 0;                   ///< Linux node number or device ordinal
   std::uint64_t memory_bytes = 0;  ///< total memory of the node or device
   std::string name;                ///< "node0", or the GPU's name
+  std::string compute_capability;  ///< GPUs: "major.minor" as the runtime reports it; empty for CPU nodes
 };
 
 /// @brief Every node of this machine, by hnid.
