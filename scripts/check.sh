@@ -10,7 +10,8 @@
 # After cpu, the package: `cmake --install` into a temporary prefix, then samples/consumer built
 # against it with find_package and with pkg-config, and built from source with add_subdirectory,
 # and the installed tool's `info` and `bench` (the benchmark programs from libexec/unimem);
-# and the docs: every example of docs/api compiled and run, Doxygen with no warning.
+# the docs: every example of docs/api compiled and run, Doxygen with no warning; and the samples
+# tour (scripts/tour.sh, the README's main job).
 # UNIMEM_CHECK_CONFIGS="cpu tsan" limits the run to some of them. Ends with one line
 # "check: N passed, N failed" over all configurations; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -58,6 +59,18 @@ check_docs() {
     echo "docs: doxygen warnings:" && head -20 build/doxygen/warnings.log
     failed=$((failed + 1))
     broken+=("docs (doxygen)")
+  fi
+}
+
+# The README's main job, on the build just tested (the CPU one; the GPU one runs where a GPU is).
+check_tour() {
+  if bash scripts/tour.sh >build/tour.log 2>&1; then
+    echo "tour: $(tail -n 1 build/tour.log)"
+    passed=$((passed + 1))
+  else
+    echo "tour: FAILED" && tail -n 20 build/tour.log
+    failed=$((failed + 1))
+    broken+=("tour")
   fi
 }
 
@@ -109,6 +122,7 @@ for c in "${configs[@]}"; do
   if [[ $c == cpu ]]; then
     check_package
     check_docs
+    check_tour
   fi
   echo "=== $c: done in $((SECONDS - start)) s"
 done
