@@ -24,10 +24,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <set>
+#include <charconv>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "commands.hpp"
@@ -75,13 +77,21 @@ struct Options {
   std::string repetitions;
   bool plots = true;
   bool list = false;
+  bool help = false;
   std::vector<std::string> passthrough;  // after "--", given to every program
 };
 
-bool positive_number(const std::string &s, bool integer) {
+bool positive_seconds(const std::string &s) {
   char *end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  return !s.empty() && *end == '\0' && v > 0 && std::isfinite(v) && (!integer || v == std::floor(v));
+  return !s.empty() && *end == '\0' && v > 0 && std::isfinite(v);
+}
+
+// As Google Benchmark's own parser takes it: a decimal int, nothing else.
+bool positive_count(const std::string &s) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && end == s.data() + s.size() && v > 0;
 }
 
 // @return empty on success, else why the arguments are wrong.
@@ -97,13 +107,15 @@ std::string parse(const std::vector<std::string> &args, Options &o) {
       o.plots = false;
     } else if (a == "--list") {
       o.list = true;
+    } else if (a == "-h" || a == "--help") {
+      o.help = true;
     } else if (a == "--out" || a == "--filter" || a == "--min-time" || a == "--repetitions") {
       if (!has_value) return a + " needs a value";
       const std::string &v = args[++i];
       if (a == "--out") o.out = v;
       if (a == "--filter") o.filter = v;
-      if (a == "--min-time" && !positive_number(o.min_time = v, false)) return "--min-time wants seconds > 0, not '" + v + "'";
-      if (a == "--repetitions" && !positive_number(o.repetitions = v, true)) {
+      if (a == "--min-time" && !positive_seconds(o.min_time = v)) return "--min-time wants seconds > 0, not '" + v + "'";
+      if (a == "--repetitions" && !positive_count(o.repetitions = v)) {
         return "--repetitions wants a whole number > 0, not '" + v + "'";
       }
     } else if (a == "all") {
@@ -127,7 +139,7 @@ bool executable(const fs::path &p) { return ::access(p.c_str(), X_OK) == 0 && fs
 // The folder of the benchmark programs: the first candidate that holds one of them.
 std::vector<fs::path> bench_dir_candidates() {
   if (const char *env = std::getenv("UNIMEM_BENCH_DIR"); env != nullptr && *env != '\0') return {env};
-  return {tool_dir() / ".." / UNIMEM_INSTALL_LIBEXEC_SUBDIR, tool_dir() / ".." / "bench"};
+  return {tool_dir() / UNIMEM_INSTALLED_BENCH_DIR, tool_dir() / ".." / "bench"};
 }
 
 std::optional<fs::path> find_bench_dir() {
@@ -179,6 +191,12 @@ int run_child(const std::string &exe, const std::vector<std::string> &args,
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string status_text(int status) {
+  if (status < 0) return "could not start";
+  if (status > 128) return "killed by signal " + std::to_string(status - 128);
+  return "exit " + std::to_string(status);
+}
+
 std::string clock_text(std::chrono::steady_clock::duration d) {
   const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
   char text[32];
@@ -227,10 +245,6 @@ class Progress {
   std::chrono::steady_clock::time_point shown_{};
 };
 
-double to_ns(double t, const std::string &unit) {
-  return unit == "us" ? t * 1e3 : unit == "ms" ? t * 1e6 : unit == "s" ? t * 1e9 : t;
-}
-
 std::string time_text(double ns) {
   char text[32];
   if (ns < 1e3) {
@@ -245,82 +259,141 @@ std::string time_text(double ns) {
   return text;
 }
 
+enum class Outcome { ok, no_match, failed };
+
 struct ProgramRun {
+  ProgramRun(const Suite *s, std::string program) : suite(s), name(std::move(program)) {}
+
   const Suite *suite;
   std::string name;
-  std::string outcome;  // "ok", "no benchmark matches the filter", "failed (exit N)", "missing"
+  Outcome state = Outcome::failed;
+  std::string outcome;  // what happened, in words
   std::size_t benchmarks = 0;
   std::vector<bench::Comparison> comparisons;
+
+  // The geometric mean of the pairs' ratios (0 without pairs) and how many favour unimem.
+  double geomean() const {
+    double log_sum = 0;
+    for (const bench::Comparison &c : comparisons) log_sum += std::log(c.ratio());
+    return comparisons.empty() ? 0.0 : std::exp(log_sum / static_cast<double>(comparisons.size()));
+  }
+  std::size_t unimem_faster() const {
+    return static_cast<std::size_t>(
+        std::count_if(comparisons.begin(), comparisons.end(), [](const bench::Comparison &c) { return c.ratio() >= 1.0; }));
+  }
 };
+
+// Google Benchmark writes a counter that is not finite (a ratio over 0, a cv of zeros) as a bare
+// NaN or Infinity, which is not JSON: such values become null.
+std::string json_text(const fs::path &file) {
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const std::string bare : {": -Infinity", ": Infinity", ": -NaN", ": NaN"}) {
+    for (std::size_t at; (at = text.find(bare)) != std::string::npos;) text.replace(at, bare.size(), ": null");
+  }
+  return text;
+}
 
 // A program's JSON: the machine it describes (kept once) and the comparisons of its runs.
 bool read_results(const fs::path &file, ProgramRun &run, json &machine, std::string &why) {
-  std::ifstream in(file);
-  const json j = json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("benchmarks")) return why = file.string() + " is not Google Benchmark JSON", false;
+  const json j = json::parse(json_text(file), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
+    return why = file.string() + " is not Google Benchmark JSON", false;
+  }
   if (machine.is_null() && j.contains("context")) machine = j["context"];
   bench::RunTimes times;
   for (const json &b : j["benchmarks"]) {
-    const bool aggregate = b.value("run_type", "iteration") == "aggregate";
-    if (!bench::counted_run(aggregate, b.value("aggregate_name", ""), b.value("error_occurred", false))) continue;
-    bench::record_run(times, b.value("run_name", b.value("name", "")),
-                      to_ns(b.value("real_time", 0.0), b.value("time_unit", "ns")));
+    const auto text = [&](const char *key, const char *otherwise) {
+      return b.contains(key) && b[key].is_string() ? b[key].get<std::string>() : std::string(otherwise);
+    };
+    if (!b.is_object() || !b.contains("real_time") || !b["real_time"].is_number()) continue;
+    const bool error = b.contains("error_occurred") && b["error_occurred"].is_boolean() && b["error_occurred"].get<bool>();
+    if (!bench::counted_run(text("run_type", "iteration") == "aggregate", text("aggregate_name", ""), error)) continue;
+    bench::record_run(times, text("run_name", text("name", "").c_str()),
+                      bench::to_ns(b["real_time"].get<double>(), text("time_unit", "ns")));
   }
   run.comparisons = bench::compare(times);
   return true;
 }
 
-void run_program(const Options &o, const fs::path &exe, ProgramRun &run, json &machine) {
-  const fs::path json_file = o.out / (run.name + ".json");
-  std::vector<std::string> common{"--benchmark_out=" + json_file.string(), "--benchmark_out_format=json"};
-  if (!o.filter.empty()) common.push_back("--benchmark_filter=" + o.filter);
+// The last lines a program printed, shown when it fails.
+class Tail {
+ public:
+  void add(const std::string &l) {
+    lines_.push_back(l);
+    if (lines_.size() > 6) lines_.pop_front();
+  }
+  void print() const {
+    for (const std::string &l : lines_) std::fprintf(stderr, "    | %s\n", l.c_str());
+  }
 
+ private:
+  std::deque<std::string> lines_;
+};
+
+void run_program(const Options &o, const fs::path &exe, ProgramRun &run, json &machine) {
+  std::error_code ignored;
+  fs::remove(o.out / (run.name + ".png"), ignored);  // a plot of an earlier run would pass for this one's
+  std::vector<std::string> selection;  // what picks the benchmarks: the filter and the user's arguments
+  if (!o.filter.empty()) selection.push_back("--benchmark_filter=" + o.filter);
+  selection.insert(selection.end(), o.passthrough.begin(), o.passthrough.end());
+
+  // Listing first, for the progress count; its output file is none of ours (the program's main
+  // would otherwise write <program>.json into the working directory).
   std::set<std::string> names;
-  std::vector<std::string> list_args = common;
-  list_args.push_back("--benchmark_list_tests=true");
+  std::vector<std::string> list_args = selection;
+  list_args.insert(list_args.end(), {"--benchmark_list_tests=true", "--benchmark_out=/dev/null"});
+  Tail list_tail;
   const int listed = run_child(exe, list_args, [&](const std::string &l) {
+    list_tail.add(l);
     if (!l.empty() && l.find_first_of(" \t") == std::string::npos) names.insert(l);
   });
   if (listed != 0) {
-    run.outcome = "failed to list its benchmarks (exit " + std::to_string(listed) + ")";
+    run.outcome = "failed to list its benchmarks (" + status_text(listed) + ")";
+    std::fprintf(stderr, "  %-18s %s\n", run.name.c_str(), run.outcome.c_str());
+    list_tail.print();
     return;
   }
   if (names.empty()) {
+    run.state = Outcome::no_match;
     run.outcome = "no benchmark matches the filter";
     return;
   }
   run.benchmarks = names.size();
 
-  std::vector<std::string> args = common;
+  const fs::path json_file = o.out / (run.name + ".json");
+  std::vector<std::string> args{"--benchmark_out=" + json_file.string(), "--benchmark_out_format=json"};
   if (!o.min_time.empty()) args.push_back("--benchmark_min_time=" + o.min_time);
   if (!o.repetitions.empty()) {
     args.push_back("--benchmark_repetitions=" + o.repetitions);
     args.push_back("--benchmark_report_aggregates_only=true");
   }
-  args.insert(args.end(), o.passthrough.begin(), o.passthrough.end());
+  args.insert(args.end(), selection.begin(), selection.end());  // last: the user's arguments win
   const fs::path log_file = o.out / (run.name + ".log");
-  std::ofstream log(log_file);
-  std::deque<std::string> tail;  // shown when the program fails
+  std::unique_ptr<FILE, int (*)(FILE *)> log(std::fopen(log_file.c_str(), "we"), &std::fclose);  // e: not inherited
+  if (!log) {
+    run.outcome = "failed: cannot write " + log_file.string() + ": " + std::strerror(errno);
+    return;
+  }
+  Tail tail;
   Progress progress(run.name, std::move(names));
   const int status = run_child(exe, args, [&](const std::string &l) {
-    log << l << '\n';
-    tail.push_back(l);
-    if (tail.size() > 6) tail.pop_front();
+    std::fprintf(log.get(), "%s\n", l.c_str());
+    tail.add(l);
     progress.line(l);
   });
-  log.close();
+  log.reset();
   std::string why;
   if (status != 0) {
-    run.outcome = "failed (exit " + std::to_string(status) + "), log " + log_file.string();
+    run.outcome = "failed (" + status_text(status) + "), log " + log_file.string();
   } else if (!read_results(json_file, run, machine, why)) {
     run.outcome = "failed: " + why;
   } else {
+    run.state = Outcome::ok;
     run.outcome = "ok";
   }
   progress.finish(run.outcome);
-  if (status != 0) {
-    for (const std::string &l : tail) std::fprintf(stderr, "    | %s\n", l.c_str());
-  }
+  if (status != 0) tail.print();
 }
 
 void print_tables(const std::vector<ProgramRun> &runs) {
@@ -337,16 +410,11 @@ void print_tables(const std::vector<ProgramRun> &runs) {
   std::printf("\n%-10s %-18s %10s %10s %14s  %s\n", "suite", "program", "benchmarks", "pairs", "geomean ratio",
               "unimem faster in");
   for (const ProgramRun &r : runs) {
-    double log_sum = 0;
-    std::size_t faster = 0;
-    for (const bench::Comparison &c : r.comparisons) {
-      log_sum += std::log(c.ratio());
-      faster += c.ratio() >= 1.0 ? 1 : 0;
-    }
     const std::size_t n = r.comparisons.size();
     char geomean[32] = "-";
-    if (n != 0) std::snprintf(geomean, sizeof geomean, "%.2f", std::exp(log_sum / static_cast<double>(n)));
-    const std::string note = r.outcome == "ok" ? std::to_string(faster) + " of " + std::to_string(n) : r.outcome;
+    if (n != 0) std::snprintf(geomean, sizeof geomean, "%.2f", r.geomean());
+    const std::string note =
+        r.state == Outcome::ok ? std::to_string(r.unimem_faster()) + " of " + std::to_string(n) : r.outcome;
     std::printf("%-10s %-18s %10zu %10zu %14s  %s\n", r.suite->name, r.name.c_str(), r.benchmarks, n, geomean,
                 note.c_str());
   }
@@ -359,6 +427,8 @@ void write_summary(const Options &o, const std::vector<ProgramRun> &runs, const 
                         {"suite", r.suite->name},
                         {"outcome", r.outcome},
                         {"benchmarks", r.benchmarks},
+                        {"pairs", r.comparisons.size()},
+                        {"geomean_ratio", r.geomean()},
                         {"json", r.name + ".json"},
                         {"log", r.name + ".log"}});
     for (const bench::Comparison &c : r.comparisons) {
@@ -390,8 +460,10 @@ std::string python() {
 }
 
 bool plot(const Options &o) {
-  const fs::path installed = tool_dir() / ".." / UNIMEM_INSTALL_DATA_SUBDIR / "plot_bench.py";
+  const fs::path installed = tool_dir() / UNIMEM_INSTALLED_DATA_DIR / "plot_bench.py";
   const fs::path script = fs::exists(installed) ? installed : tool_dir() / "plot_bench.py";
+  std::error_code ignored;
+  fs::remove(o.out / "summary.png", ignored);
   std::string last;
   const int status = run_child(python(), {script.string(), o.out.string()}, [&](const std::string &l) {
     std::printf("%s\n", l.c_str());
@@ -421,6 +493,7 @@ int list(const std::optional<fs::path> &dir) {
 int bench(const std::vector<std::string> &args) {
   Options o;
   if (std::string why = parse(args, o); !why.empty()) return usage_error("bench: " + why);
+  if (o.help) return std::fputs(kUsage, stdout), 0;
   const std::optional<fs::path> dir = find_bench_dir();
   if (o.list) return list(dir);
   if (!dir) {
@@ -444,14 +517,14 @@ int bench(const std::vector<std::string> &args) {
       const fs::path exe = *dir / p.name;
       if (!executable(exe)) {
         if (!p.optional) {
-          runs.push_back({s, p.name, "missing: " + exe.string() + " was not built"});
+          runs.emplace_back(s, p.name).outcome = "missing: " + exe.string() + " was not built";
           ok = false;
         }
         continue;
       }
-      runs.push_back({s, p.name, ""});
+      runs.emplace_back(s, p.name);
       run_program(o, exe, runs.back(), machine);
-      ok &= runs.back().outcome == "ok" || runs.back().outcome == "no benchmark matches the filter";
+      ok &= runs.back().state != Outcome::failed;
     }
   }
   const bool any = std::any_of(runs.begin(), runs.end(), [](const ProgramRun &r) { return r.benchmarks != 0; });

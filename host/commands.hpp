@@ -7,6 +7,8 @@
 
 namespace unimem::tool {
 
+extern const char *const kUsage;
+
 /// Prints "unimem: <why>" and the usage text to stderr; returns 2.
 int usage_error(const std::string &why);
 

@@ -73,9 +73,13 @@ void gpus() {
   if (found != 0) return;
 #if UNIMEM_HAS_CUDA
   auto n = unimem::detail::GpuRuntime<GpuVendor::cuda>::device_count();
-  std::printf("gpus:       none (%s)\n", n ? "the CUDA runtime reports 0 devices" : n.error().what().c_str());
+  if (n) {
+    std::printf("gpus:       none described (the CUDA runtime counts %d but gives no properties)\n", *n);
+  } else {
+    std::printf("gpus:       none (%s)\n", n.error().what().c_str());
+  }
 #else
-  std::printf("gpus:       none (this build has no GPU runtime: configure with UNIMEM_CUDA=ON)\n");
+  std::printf("gpus:       none (this tool is built without a GPU runtime: configure with UNIMEM_CUDA=ON)\n");
 #endif
 }
 

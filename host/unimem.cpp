@@ -8,14 +8,18 @@
 
 namespace unimem::tool {
 
-constexpr const char *kUsage =
+const char *const kUsage =
     "usage: unimem info\n"
     "       unimem shm list\n"
     "       unimem shm inspect NAME\n"
     "       unimem shm check NAME [--reclaim]\n"
     "       unimem shm remove NAME [--force]\n"
     "       unimem bench [memcpy|alloc|containers|cache|gmem|device|all]... [--out DIR] [--filter REGEX]\n"
-    "                    [--min-time SECONDS] [--repetitions N] [--no-plots] [--list] [-- BENCHMARK_ARGS...]\n";
+    "                    [--min-time SECONDS] [--repetitions N] [--no-plots] [--list] [-- BENCHMARK_ARGS...]\n"
+    "  bench looks for the programs in $UNIMEM_BENCH_DIR, else next to the tool; plots use /usr/bin/python3\n"
+    "  (or $UNIMEM_PYTHON) with python3-matplotlib.\n"
+    "exit status: 0 success, 1 the operation failed (a damaged region, a benchmark program or the plots),\n"
+    "             2 usage error\n";
 
 int usage_error(const std::string &why) {
   std::fprintf(stderr, "unimem: %s\n%s", why.c_str(), kUsage);

@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 preset=cpu
-if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then preset=cuda; fi
+if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU' &&
+  { command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; }; then
+  preset=cuda
+fi
 # name | what it shows
 samples=(
   "shm_hello|one shared region used in place by two processes: a Mutex, a counter, ShmPtrs"

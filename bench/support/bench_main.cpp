@@ -28,7 +28,7 @@ struct Collector : benchmark::ConsoleReporter {
     for (const Run &r : runs) {
       if (unimem::bench::counted_run(r.run_type == Run::RT_Aggregate, r.aggregate_name, r.error_occurred)) {
         unimem::bench::record_run(times, r.run_name.str(),
-                                  r.GetAdjustedRealTime() * 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit));
+                                  unimem::bench::to_ns(r.GetAdjustedRealTime(), benchmark::GetTimeUnitString(r.time_unit)));
       }
     }
     ConsoleReporter::ReportRuns(runs);

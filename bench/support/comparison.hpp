@@ -7,6 +7,7 @@
 // With repetitions the median is compared, otherwise the single run.
 #pragma once
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <string_view>
@@ -23,10 +24,16 @@ inline bool counted_run(bool aggregate, std::string_view aggregate_name, bool er
   return !error && (!aggregate || aggregate_name == "median");
 }
 
-/// Records one run under its op key and impl; names without an impl part are not comparable.
+/// A time in Google Benchmark's @p unit ("ns", "us", "ms" or "s") in nanoseconds.
+inline double to_ns(double t, std::string_view unit) {
+  return unit == "us" ? t * 1e3 : unit == "ms" ? t * 1e6 : unit == "s" ? t * 1e9 : t;
+}
+
+/// Records one run under its op key and impl. Names without an impl part are not comparable, nor
+/// are times that are not positive and finite (a ratio needs both sides).
 inline void record_run(RunTimes &times, std::string_view run_name, double ns) {
   const auto a = run_name.find('/');
-  if (a == std::string_view::npos) return;
+  if (a == std::string_view::npos || !(ns > 0) || !std::isfinite(ns)) return;
   const auto b = run_name.find('/', a + 1);
   const std::string_view impl = run_name.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
   std::string key(run_name.substr(0, a));

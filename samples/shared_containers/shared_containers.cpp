@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -106,7 +108,9 @@ bool run_in(Executor *ex, const std::string &name, const char *self) {
   auto work = dir->create<mpmc_queue<std::uint64_t>>("work", 1024);
   auto squares = dir->create<Squares>("squares", n);
   if (!work || !squares) return std::fprintf(stderr, "containers: out of region memory\n"), false;
-  auto *duplicates = new ((*heap)->allocate<Counter>({}, 1).ptr) Counter(0);
+  Counter *slot = (*heap)->allocate<Counter>({}, 1).ptr;
+  if (slot == nullptr) return std::fprintf(stderr, "counter: out of region memory\n"), false;
+  auto *duplicates = new (slot) Counter(0);
 
   // The kernel sees the region through its own addresses: the device mapping on a GPU.
   auto kernel_heap = ex->gpu ? (*heap)->device_ref() : Result<SlabAllocatorRef>((*heap)->ref());
@@ -117,14 +121,24 @@ bool run_in(Executor *ex, const std::string &name, const char *self) {
   auto launched = launch(ex->stream, grid,
                          SquareWorker{work->rebind(*kernel_heap), squares->rebind(*kernel_heap), kernel_duplicates});
   if (!launched) return std::fprintf(stderr, "launch: %s\n", launched.error().what().c_str()), false;
-  std::vector<std::thread> producers;  // the queue holds 1024: producers and consumers run together
+  // The queue holds 1024: producers and consumers run together. A kernel that died (its error
+  // comes from synchronize) pops nothing, so producers give up after a minute without room.
+  std::atomic<bool> stalled{false};
+  std::vector<std::thread> producers;
   for (std::uint64_t p = 0; p < 2; ++p) {
     producers.emplace_back([&, p] {
-      for (std::uint64_t v = 1 + p; v <= n; v += 2) work->push(v);
+      for (std::uint64_t v = 1 + p; v <= n && !stalled.load(std::memory_order_relaxed); v += 2) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+        while (!work->try_push(v) && !stalled.load(std::memory_order_relaxed)) {
+          if (std::chrono::steady_clock::now() > give_up) stalled.store(true, std::memory_order_relaxed);
+          std::this_thread::yield();
+        }
+      }
     });
   }
   for (auto &t : producers) t.join();
   if (auto ok = ex->stream.synchronize(); !ok) return std::fprintf(stderr, "kernel: %s\n", ok.error().what().c_str()), false;
+  if (stalled.load()) return std::fprintf(stderr, "the kernel stopped popping for a minute\n"), false;
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::printf("  [host pid %d] region '%s' (%s): 2 host threads pushed %llu values, %llu kernel threads on %s "
               "popped them and filled the map in %.1f ms; duplicates: %llu, map size %llu\n",
@@ -135,13 +149,16 @@ bool run_in(Executor *ex, const std::string &name, const char *self) {
               static_cast<unsigned long long>(squares->size()));
 
   std::fflush(stdout);  // the reader writes to the same stdout
+  const std::string count = std::to_string(n);
   const pid_t child = fork();
+  if (child < 0) return std::perror("fork"), false;
   if (child == 0) {
-    execl(self, self, "--read", name.c_str(), std::to_string(n).c_str(), static_cast<char *>(nullptr));
+    execl(self, self, "--read", name.c_str(), count.c_str(), static_cast<char *>(nullptr));
     _exit(127);
   }
   int status = 0;
-  waitpid(child, &status, 0);
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 && duplicates->load(std::memory_order_acquire) == 0 &&
          work->empty();
 }

@@ -180,4 +180,37 @@ TEST(UnimemCli, BenchRejectsBadArgumentsAndReportsWhatDidNotRun) {
   EXPECT_NE(failed.out.find("| out of memory"), std::string::npos) << failed.out;
   EXPECT_NE(failed.out.find("missing: " + (out.path / "bin" / "gmem_bench").string()), std::string::npos) << failed.out;
 }
+
+// Google Benchmark writes non-finite counters as bare NaN / Infinity (not JSON), and a run may
+// report a zero time: the program's other results are still compared, and plotted.
+TEST(UnimemCli, BenchComparesWhatIsComparableInOddResults) {
+  TempDir out;
+  fs::create_directories(out.path / "bin");
+  std::ofstream(out.path / "bin" / "cache_bench")
+      << "#!/bin/sh\n"
+         "case \"$*\" in *list_tests*) printf 'hit/unimem/x\\nhit/peer/x\\nmiss/unimem/x\\nmiss/peer/x\\n'; exit 0;; esac\n"
+         "for a; do case $a in --benchmark_out=*) json=${a#--benchmark_out=};; esac; done\n"
+         "cat > \"$json\" <<EOF\n"
+         "{\"context\": {\"host_name\": \"fake\"}, \"benchmarks\": [\n"
+         " {\"name\": \"hit/unimem/x\", \"run_name\": \"hit/unimem/x\", \"run_type\": \"iteration\", \"real_time\": 10,"
+         " \"time_unit\": \"ns\", \"ratio\": NaN, \"top\": -Infinity},\n"
+         " {\"name\": \"hit/peer/x\", \"run_name\": \"hit/peer/x\", \"run_type\": \"iteration\", \"real_time\": 0.02,"
+         " \"time_unit\": \"us\", \"ratio\": Infinity},\n"
+         " {\"name\": \"miss/unimem/x\", \"run_name\": \"miss/unimem/x\", \"run_type\": \"iteration\", \"real_time\": 0,"
+         " \"time_unit\": \"ns\"},\n"
+         " {\"name\": \"miss/peer/x\", \"run_name\": \"miss/peer/x\", \"run_type\": \"iteration\", \"real_time\": 5,"
+         " \"time_unit\": \"ns\"}]}\n"
+         "EOF\n"
+         "echo hit/unimem/x 10 ns; echo hit/peer/x 20 ns; echo miss/unimem/x 0 ns; echo miss/peer/x 5 ns\n";
+  fs::permissions(out.path / "bin" / "cache_bench", fs::perms::owner_all);
+  auto r = test::run("/bin/sh", {"-c", "UNIMEM_BENCH_DIR=" + (out.path / "bin").string() + " " + UNIMEM_TOOL_PATH +
+                                           " bench cache --out " + out.path.string() + " 2>&1"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("cache_bench        4/4 benchmarks in"), std::string::npos) << r.out;
+  // 20 ns (0.02 us) against 10 ns; the zero-time pair is left out, not a division by zero.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(hit/x\s+unimem\s+peer\s+10\.0 ns\s+20\.0 ns\s+2\.00\n)"))) << r.out;
+  EXPECT_EQ(r.out.find("miss/x"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(cache\s+cache_bench\s+4\s+1\s+2\.00\s+1 of 1)"))) << r.out;
+  EXPECT_EQ(file_text(out.path / "cache_bench.png").substr(0, 4), "\x89PNG");
+}
 #endif
