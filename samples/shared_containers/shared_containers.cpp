@@ -4,7 +4,9 @@
 // into the queue while every thread of a kernel pops values and inserts (v, v * v) into the map, all
 // at once; then a second process (this program, exec'd) attaches the region by name, finds the map
 // by its name and checks every entry without a copy. The kernel runs on the GPU when the sample is
-// built with CUDA and a GPU answers, on the host emulation (blocks of OS threads) otherwise.
+// built with CUDA and a GPU answers, on the host emulation (blocks of OS threads) otherwise. Host
+// and GPU threads share the queue at the same time only where the GPU's link to the host performs
+// atomics natively (CudaRuntime::host_native_atomics); elsewhere the host fills it first.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #if UNIMEM_HAS_CUDA
 #include "unimem/memory/backend/gpu_shm_backend.hpp"
+#include "unimem/memory/detail/gpu_runtime.hpp"
 #endif
 
 using namespace unimem;
@@ -77,6 +80,9 @@ struct Executor {
   Stream stream;
   std::unique_ptr<PosixShmBackend> region;
   bool gpu = false;
+  // Whether host threads may run atomics on the region while the kernel does (see
+  // GpuRuntime::host_native_atomics); if not, the host fills the queue before the kernel starts.
+  bool concurrent = true;
 };
 
 // The GPU with a registered region when this build and machine have one; the host emulation otherwise.
@@ -85,7 +91,8 @@ Result<Executor> make_executor(const std::string &name, std::size_t bytes) {
   if (auto s = Stream::gpu<GpuVendor::cuda>()) {
     auto region = CudaShmBackend::create(name, bytes);
     if (!region) return region.error();
-    return Executor{*s, std::move(*region), true};
+    auto native = CudaRuntime::host_native_atomics();
+    return Executor{*s, std::move(*region), true, native && *native};
   } else {
     std::printf("  no GPU (%s): the kernel runs on the host emulation\n", s.error().what().c_str());
   }
@@ -94,7 +101,7 @@ Result<Executor> make_executor(const std::string &name, std::size_t bytes) {
   if (!s) return s.error();
   auto region = PosixShmBackend::create(name, bytes);
   if (!region) return region.error();
-  return Executor{*s, std::move(*region), false};
+  return Executor{*s, std::move(*region), false, true};
 }
 
 bool run_in(Executor *ex, const std::string &name, const char *self) {
@@ -105,7 +112,7 @@ bool run_in(Executor *ex, const std::string &name, const char *self) {
   auto heap = ThreadLocalAllocator::create(*ex->region, kHeap);
   if (!heap) return std::fprintf(stderr, "heap: %s\n", heap.error().what().c_str()), false;
   auto dir = Directory<>::open(**heap);
-  auto work = dir->create<mpmc_queue<std::uint64_t>>("work", 1024);
+  auto work = dir->create<mpmc_queue<std::uint64_t>>("work", ex->concurrent ? 1024 : n);
   auto squares = dir->create<Squares>("squares", n);
   if (!work || !squares) return std::fprintf(stderr, "containers: out of region memory\n"), false;
   Counter *slot = (*heap)->allocate<Counter>({}, 1).ptr;
@@ -117,26 +124,34 @@ bool run_in(Executor *ex, const std::string &name, const char *self) {
   if (!kernel_heap) return std::fprintf(stderr, "device ref: %s\n", kernel_heap.error().what().c_str()), false;
   Counter *kernel_duplicates = ex->gpu ? ex->region->device_address(duplicates) : duplicates;
 
+  // Two host threads push 1..n. A kernel that died (its error comes from synchronize) pops
+  // nothing, so producers give up after a minute without room.
+  std::atomic<bool> stalled{false};
+  const auto produce = [&] {
+    std::vector<std::thread> producers;
+    for (std::uint64_t p = 0; p < 2; ++p) {
+      producers.emplace_back([&, p] {
+        for (std::uint64_t v = 1 + p; v <= n && !stalled.load(std::memory_order_relaxed); v += 2) {
+          const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+          while (!work->try_push(v) && !stalled.load(std::memory_order_relaxed)) {
+            if (std::chrono::steady_clock::now() > give_up) stalled.store(true, std::memory_order_relaxed);
+            std::this_thread::yield();
+          }
+        }
+      });
+    }
+    for (auto &t : producers) t.join();
+  };
+  if (!ex->concurrent) {
+    std::printf("  this GPU's link to the host has no native atomics: the host fills the queue first, then the "
+                "kernel's threads share it among themselves\n");
+    produce();
+  }
   const auto t0 = std::chrono::steady_clock::now();
   auto launched = launch(ex->stream, grid,
                          SquareWorker{work->rebind(*kernel_heap), squares->rebind(*kernel_heap), kernel_duplicates});
   if (!launched) return std::fprintf(stderr, "launch: %s\n", launched.error().what().c_str()), false;
-  // The queue holds 1024: producers and consumers run together. A kernel that died (its error
-  // comes from synchronize) pops nothing, so producers give up after a minute without room.
-  std::atomic<bool> stalled{false};
-  std::vector<std::thread> producers;
-  for (std::uint64_t p = 0; p < 2; ++p) {
-    producers.emplace_back([&, p] {
-      for (std::uint64_t v = 1 + p; v <= n && !stalled.load(std::memory_order_relaxed); v += 2) {
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-        while (!work->try_push(v) && !stalled.load(std::memory_order_relaxed)) {
-          if (std::chrono::steady_clock::now() > give_up) stalled.store(true, std::memory_order_relaxed);
-          std::this_thread::yield();
-        }
-      }
-    });
-  }
-  for (auto &t : producers) t.join();
+  if (ex->concurrent) produce();  // the queue holds 1024: producers and consumers run together
   if (auto ok = ex->stream.synchronize(); !ok) return std::fprintf(stderr, "kernel: %s\n", ok.error().what().c_str()), false;
   if (stalled.load()) return std::fprintf(stderr, "the kernel stopped popping for a minute\n"), false;
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

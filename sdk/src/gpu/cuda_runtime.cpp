@@ -8,6 +8,7 @@
 #define UNIMEM_RT_HOST_MALLOC cudaMallocHost
 #define UNIMEM_RT_HOST_FREE cudaFreeHost
 #define UNIMEM_RT_ATTR_WARP_SIZE cudaDevAttrWarpSize
+#define UNIMEM_RT_ATTR_HOST_NATIVE_ATOMICS cudaDevAttrHostNativeAtomicSupported
 #define UNIMEM_GMEM_ANCHOR unimem_cuda_gmem_anchor
 #include "gpu_runtime.inc"
 #include "gpu_stream.inc"

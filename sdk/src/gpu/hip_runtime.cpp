@@ -8,6 +8,7 @@
 #define UNIMEM_RT_HOST_MALLOC hipHostMalloc
 #define UNIMEM_RT_HOST_FREE hipHostFree
 #define UNIMEM_RT_ATTR_WARP_SIZE hipDeviceAttributeWarpSize
+#define UNIMEM_RT_ATTR_HOST_NATIVE_ATOMICS hipDeviceAttributeHostNativeAtomicSupported
 // Debian's HIP 5.2 declares hipLaunchHostFunc but its library does not export it.
 #define UNIMEM_RT_HOST_TASK_BY_CALLBACK 1
 #define UNIMEM_GMEM_ANCHOR unimem_hip_gmem_anchor

@@ -39,6 +39,12 @@ struct GpuRuntime {
   static Result<void> synchronize();
   /// @brief Threads per warp (32) or wavefront (64 on most AMD GPUs) of the current device.
   static Result<int> warp_size();
+  /// @brief Whether the current device's link to the host performs atomics natively
+  /// (cudaDevAttrHostNativeAtomicSupported). Without it, a system-scope atomic on host memory is
+  /// atomic among the device's threads but not with host threads running at the same time
+  /// (NVLink-C2C and some PCIe platforms have it; most x86 PCIe systems do not). Managed memory on
+  /// a device with concurrent managed access is atomic system-wide either way.
+  static Result<bool> host_native_atomics();
   /// @brief The error of the last kernel launch, if any (cudaGetLastError).
   static Result<void> last_launch_error();
 };
