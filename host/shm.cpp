@@ -1,5 +1,6 @@
 // `unimem shm list | inspect | check | remove`: the regions unimem created on this machine, their
 // headers, the allocator's statistics and structure, and caches held by dead processes.
+#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,10 +23,18 @@ std::string age(std::uint64_t created_ns) {
   return s < 120 ? std::to_string(s) + "s" : s < 7200 ? std::to_string(s / 60) + "m" : std::to_string(s / 3600) + "h";
 }
 
+// The creator's user name, or its uid where the user database has none.
+std::string owner(std::uint32_t uid) {
+  passwd entry{}, *found = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &entry, buf, sizeof buf, &found) == 0 && found != nullptr) return found->pw_name;
+  return std::to_string(uid);
+}
+
 void print_row(const ShmRegionInfo &r) {
-  std::printf("%-40s %12llu  %-10s %7u %-5s %6s  %zu  %s\n", r.name.c_str(),
+  std::printf("%-40s %12llu  %-10s %-10s %7u %-5s %6s  %zu  %s\n", r.name.c_str(),
               static_cast<unsigned long long>(r.file_bytes), std::string(backend_kind_name(r.header.backend_kind())).c_str(),
-              r.header.creator_pid, r.creator_alive ? "alive" : "dead", age(r.header.created_unix_ns).c_str(),
+              owner(r.header.creator_uid).c_str(), r.header.creator_pid, r.creator_alive ? "alive" : "dead", age(r.header.created_unix_ns).c_str(),
               r.mapped_by.size(), r.problem ? r.problem->what().c_str() : "ok");
 }
 
@@ -69,8 +78,8 @@ int check_allocator(const char *name, bool reclaim) {
 int shm_list() {
   auto regions = list_shm_regions();
   if (!regions) return std::fprintf(stderr, "unimem: %s\n", regions.error().what().c_str()), 1;
-  std::printf("%-40s %12s  %-10s %7s %-5s %6s  %s  %s\n", "NAME", "BYTES", "KIND", "CREATOR", "", "AGE", "MAPS",
-              "STATE");
+  std::printf("%-40s %12s  %-10s %-10s %7s %-5s %6s  %s  %s\n", "NAME", "BYTES", "KIND", "OWNER", "CREATOR", "", "AGE",
+              "MAPS", "STATE");
   for (const auto &r : *regions) print_row(r);
   return 0;
 }
@@ -85,8 +94,9 @@ int shm_inspect(const char *name, bool check_only, bool reclaim) {
     std::printf("layout:        version %u, header %u bytes\n", h.version, h.header_bytes);
     std::printf("size:          %llu bytes (file %llu)\n", static_cast<unsigned long long>(h.region_bytes),
                 static_cast<unsigned long long>(r->file_bytes));
-    std::printf("creator:       pid %u (%s), uid %u, %s ago\n", h.creator_pid, r->creator_alive ? "alive" : "dead",
-                h.creator_uid, age(h.created_unix_ns).c_str());
+    std::printf("creator:       pid %u (%s), owner %s (uid %u), %s ago\n", h.creator_pid,
+                r->creator_alive ? "alive" : "dead", owner(h.creator_uid).c_str(), h.creator_uid,
+                age(h.created_unix_ns).c_str());
     std::printf("mapped by:    ");
     for (pid_t p : r->mapped_by) std::printf(" %d", p);
     std::printf("%s\n", r->mapped_by.empty() ? " nobody" : "");

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "support/test_support.hpp"
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -62,8 +64,14 @@ TEST(UnimemCli, ListInspectCheckRemove) {
   auto list = unimem_cmd({"shm", "list"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("/" + name), std::string::npos) << list.out;
+  // Its row names the owner (this user) and the creator (this process, alive).
+  const std::string me = getpwuid(getuid())->pw_name;
+  EXPECT_TRUE(std::regex_search(list.out, std::regex("/" + name + R"(\s+[0-9]+\s+posix_shm\s+)" + me + R"(\s+)" +
+                                                         std::to_string(getpid()) + R"(\s+alive)")))
+      << list.out;
   auto inspect = unimem_cmd({"shm", "inspect", name});
   EXPECT_EQ(inspect.exit_code, 0);
+  EXPECT_NE(inspect.out.find("owner " + me + " (uid " + std::to_string(getuid()) + ")"), std::string::npos) << inspect.out;
   EXPECT_NE(inspect.out.find("header:        valid"), std::string::npos) << inspect.out;
   EXPECT_EQ(unimem_cmd({"shm", "check", name}).exit_code, 0);
   // This process maps it: remove refuses without --force, and the region stays.
