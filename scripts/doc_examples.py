@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Compiles and runs every ```cpp block of docs/api/*.md against a unimem build, so the guide's
-examples stay true. Usage: doc_examples.py BUILD_DIR; prints one line per example and
+"""Compiles and runs every ```cpp block of docs/api/*.md and of the README against a unimem build,
+so the examples stay true. Usage: doc_examples.py BUILD_DIR; prints one line per example and
 'doc examples: N passed, N failed'."""
 import pathlib, re, subprocess, sys
 
@@ -9,7 +9,7 @@ build = pathlib.Path(sys.argv[1]).resolve()
 out = build / "doc-examples"
 out.mkdir(parents=True, exist_ok=True)
 passed = failed = 0
-for md in sorted((root / "docs" / "api").glob("*.md")):
+for md in [root / "README.md", *sorted((root / "docs" / "api").glob("*.md"))]:
     for i, code in enumerate(re.findall(r"```cpp\n(.*?)```", md.read_text(), re.S)):
         src = out / f"{md.stem}_{i}.cpp"
         exe = out / f"{md.stem}_{i}"
