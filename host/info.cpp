@@ -60,7 +60,6 @@ void pmem_dirs() {
   }
 }
 
-
 // The GPUs the linked runtime reports, or why there are none.
 void gpus() {
   int found = 0;
