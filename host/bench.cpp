@@ -132,7 +132,10 @@ std::string parse(const std::vector<std::string> &args, Options &o) {
   return {};
 }
 
-fs::path tool_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+const fs::path &tool_dir() {
+  static const fs::path dir = fs::read_symlink("/proc/self/exe").parent_path();
+  return dir;
+}
 
 bool executable(const fs::path &p) { return ::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p); }
 
@@ -221,12 +224,11 @@ class Progress {
       }
     }
     if (names_.count(name) == 0 || !done_.insert(name).second) return;
-    last_ = name;
     const auto now = std::chrono::steady_clock::now();
     if (tty_ || now - shown_ >= std::chrono::seconds(10) || done_.size() == names_.size()) {
       shown_ = now;
       std::fprintf(stderr, "%s  %-18s [%3zu/%zu] %s  %s%s", tty_ ? "\r\033[K" : "", program_.c_str(), done_.size(),
-                   names_.size(), clock_text(now - start_).c_str(), last_.c_str(), tty_ ? "" : "\n");
+                   names_.size(), clock_text(now - start_).c_str(), name.c_str(), tty_ ? "" : "\n");
     }
   }
 
@@ -239,7 +241,6 @@ class Progress {
  private:
   std::string program_;
   std::set<std::string> names_, done_;
-  std::string last_;
   bool tty_ = ::isatty(2) != 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point shown_{};
@@ -288,8 +289,11 @@ struct ProgramRun {
 std::string json_text(const fs::path &file) {
   std::ifstream in(file);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string null = ": null";
   for (const std::string bare : {": -Infinity", ": Infinity", ": -NaN", ": NaN"}) {
-    for (std::size_t at; (at = text.find(bare)) != std::string::npos;) text.replace(at, bare.size(), ": null");
+    for (std::size_t at = 0; (at = text.find(bare, at)) != std::string::npos; at += null.size()) {
+      text.replace(at, bare.size(), null);
+    }
   }
   return text;
 }
@@ -511,22 +515,17 @@ int bench(const std::vector<std::string> &args) {
 
   std::vector<ProgramRun> runs;
   json machine;
-  bool ok = true;
   for (const Suite *s : o.suites) {
     for (const Program &p : s->programs) {
       const fs::path exe = *dir / p.name;
-      if (!executable(exe)) {
-        if (!p.optional) {
-          runs.emplace_back(s, p.name).outcome = "missing: " + exe.string() + " was not built";
-          ok = false;
-        }
-        continue;
+      if (executable(exe)) {
+        run_program(o, exe, runs.emplace_back(s, p.name), machine);
+      } else if (!p.optional) {
+        runs.emplace_back(s, p.name).outcome = "missing: " + exe.string() + " was not built";
       }
-      runs.emplace_back(s, p.name);
-      run_program(o, exe, runs.back(), machine);
-      ok &= runs.back().state != Outcome::failed;
     }
   }
+  bool ok = std::none_of(runs.begin(), runs.end(), [](const ProgramRun &r) { return r.state == Outcome::failed; });
   const bool any = std::any_of(runs.begin(), runs.end(), [](const ProgramRun &r) { return r.benchmarks != 0; });
   if (!any && ok) return std::fprintf(stderr, "unimem: no benchmark matches '%s'\n", o.filter.c_str()), 1;
   print_tables(runs);

@@ -38,6 +38,9 @@ std::string probe(Make &&make) {
   return "yes";
 }
 
+// Names of the pools and regions info creates to probe what works here.
+std::string probe_name() { return "unimem-info-probe-" + std::to_string(getpid()); }
+
 // The PMEM directories: UNIMEM_PMEM_DIRS (colon-separated), else /dev/shm, where pools are emulated.
 void pmem_dirs() {
   const char *env = std::getenv("UNIMEM_PMEM_DIRS");
@@ -48,7 +51,7 @@ void pmem_dirs() {
     const std::string dir = dirs.substr(at, end - at);
     at = end + 1;
     if (dir.empty()) continue;
-    const std::string probe_path = dir + "/unimem-info-probe-" + std::to_string(getpid());
+    const std::string probe_path = dir + "/" + probe_name();
     std::string pool = "no";
     if (auto p = pmem::PmemPool::create(probe_path, 4096)) {
       pool = std::string("yes, ") + pmem::granularity_name((*p)->granularity()) + " granularity";
@@ -110,13 +113,12 @@ int info() {
               probe([] { return MallocBackend::create(4096); }).c_str());
   std::printf("  posix_mmap  compiled in, works here: %s\n",
               probe([] { return PosixMmapBackend::create(4096); }).c_str());
-  const std::string probe_name = "unimem-info-probe-" + std::to_string(getpid());
   std::printf("  posix_shm   compiled in, works here: %s\n",
-              probe([&] { return PosixShmBackend::create(probe_name, 4096); }).c_str());
+              probe([&] { return PosixShmBackend::create(probe_name(), 4096); }).c_str());
 #if UNIMEM_HAS_CUDA
   // Works here = a kernel writes through the mapping and the host sees it.
   std::printf("  cuda_shm    compiled in, works here: %s\n", probe([&]() -> Result<std::unique_ptr<CudaShmBackend>> {
-                auto b = CudaShmBackend::create(probe_name, 4096);
+                auto b = CudaShmBackend::create(probe_name(), 4096);
                 if (!b) return b;
                 if (auto ok = kernels::probe_mapping<GpuVendor::cuda>((*b)->device_data(), (*b)->data(), 4096); !ok) {
                   (void)(*b)->destroy();

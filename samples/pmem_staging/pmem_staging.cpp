@@ -13,9 +13,6 @@
 #include "unimem/pmem/persist.hpp"
 #include "unimem/pmem/pmem_pool.hpp"
 #include "unimem/pmem/stager.hpp"
-#if UNIMEM_HAS_CUDA
-#include "unimem/memory/detail/gpu_runtime.hpp"
-#endif
 
 using namespace unimem;
 
@@ -34,10 +31,9 @@ int main() {
   void *dst = nullptr;
   std::vector<char> host_dst;
 #if UNIMEM_HAS_CUDA
-  using Rt = unimem::detail::GpuRuntime<GpuVendor::cuda>;
   if (auto s = Stream::gpu<GpuVendor::cuda>()) {
     stream = *s;
-    dst = Rt::malloc_device(kBytes).value();
+    dst = stream.alloc_device(kBytes).value();
   }
 #endif
   if (dst == nullptr) {
@@ -55,14 +51,9 @@ int main() {
     if (round == 1) std::printf("staged %zu MiB to %s in %.1f ms: %.2f GB/s, double-buffered in 8 MiB chunks\n",
                                 kBytes >> 20, where, s * 1e3, static_cast<double>(kBytes) / s / 1e9);
   }
-  std::vector<char> check(kBytes);
-#if UNIMEM_HAS_CUDA
-  if (host_dst.empty()) {
-    if (!Rt::memcpy(check.data(), dst, kBytes)) return 1;
-    (void)Rt::free(dst);
-  } else
-#endif
-    std::memcpy(check.data(), dst, kBytes);
+  std::vector<char> check(kBytes);  // read back through the stream: from the GPU, or by the host worker
+  if (!stream.copy(check.data(), dst, kBytes) || !stream.synchronize()) return 1;
+  if (host_dst.empty()) stream.free_device(dst);
   const bool same = std::memcmp(check.data(), data, kBytes) == 0;
   std::printf("contents %s\n", same ? "identical" : "DIFFER");
   (void)(*pool)->destroy();

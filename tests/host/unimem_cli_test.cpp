@@ -117,15 +117,24 @@ std::string file_text(const fs::path &p) {
   return text.str();
 }
 
-// The tool with stderr (its progress) merged into stdout, under a shell for the redirection.
-test::ChildResult unimem_shell(const std::string &args) {
-  return test::run("/bin/sh", {"-c", std::string(UNIMEM_TOOL_PATH) + " " + args + " 2>&1"});
+// The tool with stderr (its progress) merged into stdout, under a shell for the redirection;
+// with @p bench_dir, it takes its benchmark programs from there.
+test::ChildResult unimem_shell(const std::string &args, const fs::path &bench_dir = {}) {
+  const std::string env = bench_dir.empty() ? "" : "UNIMEM_BENCH_DIR=" + bench_dir.string() + " ";
+  return test::run("/bin/sh", {"-c", env + UNIMEM_TOOL_PATH + " " + args + " 2>&1"});
 }
 
 struct TempDir {
   fs::path path = fs::temp_directory_path() / test::unique_name("bench");
   ~TempDir() { fs::remove_all(path); }
 };
+
+// A stand-in benchmark program: an executable shell @p script named @p name in @p dir.
+void write_program(const fs::path &dir, const char *name, const std::string &script) {
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << "#!/bin/sh\n" << script;
+  fs::permissions(dir / name, fs::perms::owner_all);
+}
 }  // namespace
 
 // `unimem bench` over cache_bench of this build tree: progress, the comparison table, the program's
@@ -175,14 +184,10 @@ TEST(UnimemCli, BenchRejectsBadArgumentsAndReportsWhatDidNotRun) {
   EXPECT_NE(none.out.find("unimem: no benchmark matches"), std::string::npos) << none.out;
 
   // A program that fails, and a suite whose program was not built: each reported, exit status 1.
-  fs::create_directories(out.path / "bin");
-  std::ofstream(out.path / "bin" / "cache_bench") << "#!/bin/sh\n"
-                                                     "case \"$*\" in *list_tests*) echo hit/unimem; exit 0;; esac\n"
-                                                     "echo 'out of memory'; exit 3\n";
-  fs::permissions(out.path / "bin" / "cache_bench", fs::perms::owner_all);
-  const std::string env = "UNIMEM_BENCH_DIR=" + (out.path / "bin").string() + " ";
-  auto failed = test::run("/bin/sh", {"-c", env + UNIMEM_TOOL_PATH + " bench cache gmem --no-plots --out " +
-                                                out.path.string() + " 2>&1"});
+  write_program(out.path / "bin", "cache_bench",
+                "case \"$*\" in *list_tests*) echo hit/unimem; exit 0;; esac\n"
+                "echo 'out of memory'; exit 3\n");
+  auto failed = unimem_shell("bench cache gmem --no-plots --out " + out.path.string(), out.path / "bin");
   EXPECT_EQ(failed.exit_code, 1) << failed.out;
   EXPECT_NE(failed.out.find("failed (exit 3)"), std::string::npos) << failed.out;
   EXPECT_NE(failed.out.find("| out of memory"), std::string::npos) << failed.out;
@@ -193,26 +198,22 @@ TEST(UnimemCli, BenchRejectsBadArgumentsAndReportsWhatDidNotRun) {
 // report a zero time: the program's other results are still compared, and plotted.
 TEST(UnimemCli, BenchComparesWhatIsComparableInOddResults) {
   TempDir out;
-  fs::create_directories(out.path / "bin");
-  std::ofstream(out.path / "bin" / "cache_bench")
-      << "#!/bin/sh\n"
-         "case \"$*\" in *list_tests*) printf 'hit/unimem/x\\nhit/peer/x\\nmiss/unimem/x\\nmiss/peer/x\\n'; exit 0;; esac\n"
-         "for a; do case $a in --benchmark_out=*) json=${a#--benchmark_out=};; esac; done\n"
-         "cat > \"$json\" <<EOF\n"
-         "{\"context\": {\"host_name\": \"fake\"}, \"benchmarks\": [\n"
-         " {\"name\": \"hit/unimem/x\", \"run_name\": \"hit/unimem/x\", \"run_type\": \"iteration\", \"real_time\": 10,"
-         " \"time_unit\": \"ns\", \"ratio\": NaN, \"top\": -Infinity},\n"
-         " {\"name\": \"hit/peer/x\", \"run_name\": \"hit/peer/x\", \"run_type\": \"iteration\", \"real_time\": 0.02,"
-         " \"time_unit\": \"us\", \"ratio\": Infinity},\n"
-         " {\"name\": \"miss/unimem/x\", \"run_name\": \"miss/unimem/x\", \"run_type\": \"iteration\", \"real_time\": 0,"
-         " \"time_unit\": \"ns\"},\n"
-         " {\"name\": \"miss/peer/x\", \"run_name\": \"miss/peer/x\", \"run_type\": \"iteration\", \"real_time\": 5,"
-         " \"time_unit\": \"ns\"}]}\n"
-         "EOF\n"
-         "echo hit/unimem/x 10 ns; echo hit/peer/x 20 ns; echo miss/unimem/x 0 ns; echo miss/peer/x 5 ns\n";
-  fs::permissions(out.path / "bin" / "cache_bench", fs::perms::owner_all);
-  auto r = test::run("/bin/sh", {"-c", "UNIMEM_BENCH_DIR=" + (out.path / "bin").string() + " " + UNIMEM_TOOL_PATH +
-                                           " bench cache --out " + out.path.string() + " 2>&1"});
+  write_program(out.path / "bin", "cache_bench",
+                "case \"$*\" in *list_tests*) printf 'hit/unimem/x\\nhit/peer/x\\nmiss/unimem/x\\nmiss/peer/x\\n'; exit 0;; esac\n"
+                "for a; do case $a in --benchmark_out=*) json=${a#--benchmark_out=};; esac; done\n"
+                "cat > \"$json\" <<EOF\n"
+                "{\"context\": {\"host_name\": \"fake\"}, \"benchmarks\": [\n"
+                " {\"name\": \"hit/unimem/x\", \"run_name\": \"hit/unimem/x\", \"run_type\": \"iteration\", \"real_time\": 10,"
+                " \"time_unit\": \"ns\", \"ratio\": NaN, \"top\": -Infinity},\n"
+                " {\"name\": \"hit/peer/x\", \"run_name\": \"hit/peer/x\", \"run_type\": \"iteration\", \"real_time\": 0.02,"
+                " \"time_unit\": \"us\", \"ratio\": Infinity},\n"
+                " {\"name\": \"miss/unimem/x\", \"run_name\": \"miss/unimem/x\", \"run_type\": \"iteration\", \"real_time\": 0,"
+                " \"time_unit\": \"ns\"},\n"
+                " {\"name\": \"miss/peer/x\", \"run_name\": \"miss/peer/x\", \"run_type\": \"iteration\", \"real_time\": 5,"
+                " \"time_unit\": \"ns\"}]}\n"
+                "EOF\n"
+                "echo hit/unimem/x 10 ns; echo hit/peer/x 20 ns; echo miss/unimem/x 0 ns; echo miss/peer/x 5 ns\n");
+  auto r = unimem_shell("bench cache --out " + out.path.string(), out.path / "bin");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("cache_bench        4/4 benchmarks in"), std::string::npos) << r.out;
   // 20 ns (0.02 us) against 10 ns; the zero-time pair is left out, not a division by zero.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/test_support.hpp"
+#include "unimem/core/units.hpp"
 
 using namespace unimem;
 using namespace unimem::pmem;
@@ -44,8 +45,6 @@ class Tiers : public ::testing::Test {
   }
   std::optional<PmemHeap> heap_;
 };
-
-constexpr std::size_t KiB = 1024;
 
 TEST_F(Tiers, CreatingAnArrayCostsOneAllocation) {
   TierManager m(*heap_, {.dram_budget = 1 << 20});

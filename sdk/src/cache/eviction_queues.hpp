@@ -38,7 +38,6 @@ class EntryQueue {
   CacheEntry *tail() const noexcept { return tail_; }
   std::size_t count() const noexcept { return count_; }
   std::size_t bytes() const noexcept { return bytes_; }
-  std::uint8_t tag() const noexcept { return tag_; }
 
  private:
   std::uint8_t tag_;

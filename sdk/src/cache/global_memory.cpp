@@ -26,6 +26,7 @@ struct Segment {
   std::byte *base = nullptr;  // this rank's block
   std::uint64_t size = 0;     // of the whole segment
   std::uint64_t block = 0;    // bytes per rank (the last ranks may hold less, or nothing)
+  std::uint64_t local_offset = 0;  // where this rank's block starts in the segment
   std::uint64_t local_bytes = 0;
 };
 
@@ -229,8 +230,8 @@ Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
   Segment seg;
   seg.size = bytes;
   seg.block = ((bytes + ranks - 1) / ranks + 63) / 64 * 64;
-  const std::uint64_t begin = std::min(bytes, seg.block * static_cast<std::uint64_t>(m.rank));
-  seg.local_bytes = std::min(seg.block, bytes - begin);
+  seg.local_offset = std::min(bytes, seg.block * static_cast<std::uint64_t>(m.rank));
+  seg.local_bytes = std::min(seg.block, bytes - seg.local_offset);
   if (auto ok = check_mpi(MPI_Win_allocate(static_cast<MPI_Aint>(seg.local_bytes), 1, MPI_INFO_NULL, m.comm, &seg.base,
                                            &seg.win),
                           "MPI_Win_allocate");
@@ -279,7 +280,7 @@ Result<std::span<std::byte>> GlobalMemory::local(SegmentHandle segment) const {
 Result<std::uint64_t> GlobalMemory::local_offset(SegmentHandle segment) const {
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
-  return std::min(seg->size, seg->block * static_cast<std::uint64_t>(impl_->rank));
+  return seg->local_offset;
 }
 
 Result<void> GlobalMemory::memory_get(const GlobalRange &src, void *dst) {

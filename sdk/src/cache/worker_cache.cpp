@@ -17,33 +17,26 @@ namespace unimem::cache {
 
 namespace detail {
 
-// Where buffers come from and the budget they are charged to. Entries share it with the cache, so a
-// handle that outlives its cache can still free its buffer.
+// Where buffers come from and the bytes charged to the budget. Entries share it with the cache, so
+// a handle that outlives its cache can still free its buffer. Host buffers come from the null
+// stream (64-byte aligned host memory), pinned ones from the cache's stream.
 struct CacheCore {
-  CacheCore(Placement p, Stream s, std::size_t b) noexcept : placement(p), stream(std::move(s)), budget(b) {}
+  CacheCore(Placement p, Stream s) noexcept : placement(p), stream(p == Placement::host ? Stream{} : std::move(s)) {}
 
   Placement placement;
   Stream stream;
-  std::size_t budget;
   std::atomic<std::size_t> used{0};  // bytes of charged entries not yet destroyed
 
   Result<std::byte *> allocate(std::size_t n) const {
-    Result<void *> p = Error(Errc::out_of_memory, "WorkerCache: a buffer of " + std::to_string(n) + " bytes");
-    switch (placement) {
-      case Placement::host:
-        if (void *q = std::aligned_alloc(64, (n + 63) / 64 * 64)) p = q;
-        break;
-      case Placement::pinned_host: p = stream.alloc_host(n); break;
-      case Placement::device: p = stream.alloc_device(n); break;
-    }
+    Result<void *> p = placement == Placement::device ? stream.alloc_device(n) : stream.alloc_host(n);
     if (!p) return p.error();
     return static_cast<std::byte *>(*p);
   }
   void deallocate(std::byte *p) const noexcept {
-    switch (placement) {
-      case Placement::host: std::free(p); break;
-      case Placement::pinned_host: stream.free_host(p); break;
-      case Placement::device: stream.free_device(p); break;
+    if (placement == Placement::device) {
+      stream.free_device(p);
+    } else {
+      stream.free_host(p);
     }
   }
 };
@@ -116,7 +109,7 @@ struct WorkerCache::Impl {
 
   Impl(CacheOptions o, std::size_t nshards)
       : options(std::move(o)),
-        core(std::make_shared<detail::CacheCore>(options.placement, options.stream, options.budget)),
+        core(std::make_shared<detail::CacheCore>(options.placement, options.stream)),
         shards(new Shard[nshards]),
         shard_mask(nshards - 1) {}
 
@@ -124,6 +117,12 @@ struct WorkerCache::Impl {
 
   // High bits: the map inside the shard uses the hash modulo its (prime) bucket count.
   Shard &shard_of(const DataId &id) noexcept { return shards[(id.hash() >> 40) & shard_mask]; }
+
+  // Takes e out of its shard's map; the caller holds s.mutex.
+  static void unindex_locked(Shard &s, CacheEntry *e) {
+    s.map.erase(e->id);
+    e->indexed = false;
+  }
 
   // --- policy side (policy mutex held) ---
 
@@ -133,8 +132,7 @@ struct WorkerCache::Impl {
     {
       std::lock_guard lock(s.mutex);
       if (e->refs.load(std::memory_order_acquire) != 1) return false;  // a handle, or a detacher's pin
-      s.map.erase(e->id);
-      e->indexed = false;
+      unindex_locked(s, e);
     }
     // S3-FIFO remembers what left the small queue unused, to admit it to main if it comes back.
     if (e->queue == kSmall) ghost.insert(e->id, std::max<std::size_t>(64, main.count() + small.count()));
@@ -233,8 +231,7 @@ struct WorkerCache::Impl {
 
   // Takes e out of the index; the caller holds s.mutex. A pin keeps e alive until finish_detach.
   static void detach_locked(Shard &s, CacheEntry *e) {
-    s.map.erase(e->id);
-    e->indexed = false;
+    unindex_locked(s, e);
     e->retain();
   }
 
@@ -339,10 +336,7 @@ struct WorkerCache::Impl {
       } else {
         ++bypasses;  // served from a buffer of its own; waiters that found it share it
         std::lock_guard shard_lock(s.mutex);
-        if (e->indexed) {
-          s.map.erase(e->id);
-          e->indexed = false;
-        }
+        if (e->indexed) unindex_locked(s, e);
       }
     }
     auto filled = [&]() -> Result<void> {
@@ -370,10 +364,7 @@ struct WorkerCache::Impl {
       bytes_loaded += ok ? e->size : 0;
       failures += ok ? 0 : 1;
       std::lock_guard shard_lock(s.mutex);
-      if (!ok && e->indexed) {  // a failed fill leaves no entry behind
-        s.map.erase(e->id);
-        e->indexed = false;
-      }
+      if (!ok && e->indexed) unindex_locked(s, e);  // a failed fill leaves no entry behind
       keep_ref = e->indexed;
       if (keep_ref) enqueue(e, o);
     }

@@ -11,6 +11,7 @@
 
 #include "memcpy_nt_isa.hpp"
 #include "unimem/core/cpu_features.hpp"
+#include "unimem/core/align.hpp"
 
 namespace unimem::pmem {
 
@@ -148,8 +149,7 @@ Result<void> fast_memcpy_bytes(void *dst, const void *src, std::size_t dst_bytes
     return Error(Errc::invalid_argument, "fast_memcpy: sizes differ (dst " + std::to_string(dst_bytes) +
                                              " bytes, src " + std::to_string(src_bytes) + " bytes)");
   }
-  const auto misaligned = [](const void *p) { return reinterpret_cast<std::uintptr_t>(p) % 64 != 0; };
-  if (misaligned(dst) || misaligned(src)) {
+  if (!is_aligned(dst, 64) || !is_aligned(src, 64)) {
     char where[96];
     std::snprintf(where, sizeof where, " (dst %p, src %p)", dst, src);
     return Error(Errc::invalid_argument, std::string("fast_memcpy: arrays must be 64-byte aligned") + where);

@@ -14,6 +14,7 @@
 #include "pool_registry.hpp"
 #include "unimem/core/cpu_features.hpp"
 #include "unimem/pmem/memcpy_nt.hpp"
+#include "unimem/core/align.hpp"
 
 namespace unimem::pmem {
 
@@ -39,7 +40,7 @@ FlushInstruction choose_flush() noexcept {
 
 Result<void> msync_range(const void *addr, std::size_t n) {
   const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
-  const auto start = reinterpret_cast<std::uintptr_t>(addr) & ~(page - 1);
+  const auto start = align_down(reinterpret_cast<std::uintptr_t>(addr), page);
   const auto end = reinterpret_cast<std::uintptr_t>(addr) + n;
   if (msync(reinterpret_cast<void *>(start), end - start, MS_SYNC) != 0) {
     return Error::from_errno(Errc::io_error, "persist: msync(" + std::to_string(end - start) + " bytes)", errno);
@@ -107,7 +108,7 @@ FlushInstruction flush_instruction() noexcept {
 
 void flush(const void *addr, std::size_t n) noexcept {
   if (n == 0) return;
-  const auto p = reinterpret_cast<std::uintptr_t>(addr) & ~(kLine - 1);
+  const auto p = align_down(reinterpret_cast<std::uintptr_t>(addr), kLine);
   const auto end = reinterpret_cast<std::uintptr_t>(addr) + n;
   switch (flush_instruction()) {
     case FlushInstruction::clwb: flush_clwb(p, end); break;
@@ -118,9 +119,11 @@ void flush(const void *addr, std::size_t n) noexcept {
 
 void drain() noexcept { _mm_sfence(); }
 
-Result<void> persist(const void *addr, std::size_t n) {
+namespace detail {
+
+Result<void> persist_as(Granularity g, const void *addr, std::size_t n) {
   if (n == 0) return success();
-  switch (detail::pool_granularity(addr, n).value_or(Granularity::cache_line)) {
+  switch (g) {
     case Granularity::page: return msync_range(addr, n);
     case Granularity::cache_line: flush(addr, n); break;
     case Granularity::byte: break;
@@ -129,11 +132,18 @@ Result<void> persist(const void *addr, std::size_t n) {
   return success();
 }
 
+}  // namespace detail
+
+Result<void> persist(const void *addr, std::size_t n) {
+  if (n == 0) return success();
+  return detail::persist_as(detail::pool_granularity(addr, n).value_or(Granularity::cache_line), addr, n);
+}
+
 Result<void> memcpy_persist(void *dst, const void *src, std::size_t n) {
   if (n == 0) return success();
   memcpy_nt(dst, src, n);
   const auto g = detail::pool_granularity(dst, n).value_or(Granularity::cache_line);
-  if (g != Granularity::cache_line || n < nt_threshold()) return persist(dst, n);
+  if (g != Granularity::cache_line || n < nt_threshold()) return detail::persist_as(g, dst, n);
   // Streamed: only the partial lines at either end went through the cache.
   const auto d = reinterpret_cast<std::uintptr_t>(dst);
   flush(dst, 1);

@@ -12,6 +12,7 @@
 #include "../core/os_file.hpp"
 #include "pool_registry.hpp"
 #include "unimem/pmem/persist.hpp"
+#include "unimem/core/align.hpp"
 
 namespace unimem::pmem {
 
@@ -83,7 +84,7 @@ Result<void> PmemPool::map(int fd, std::size_t bytes, std::string_view path) {
     return pmem2_error(what + ": reserve address space", r);
   }
   const auto start = reinterpret_cast<std::uintptr_t>(pmem2_vm_reservation_get_address(m->reservation));
-  const std::size_t offset = ((start + a - 1) & ~(std::uintptr_t{a} - 1)) - start;
+  const std::size_t offset = align_up(start, a) - start;
   if (int r = pmem2_config_set_vm_reservation(config, m->reservation, offset); r != 0) {
     return pmem2_error(what + ": place mapping", r);
   }
@@ -165,7 +166,7 @@ Result<void> PmemPool::persist(const void *addr, std::size_t n) const {
     return Error(Errc::invalid_argument, "pmem pool '" + path() + "': persist of " + std::to_string(n) +
                                              " bytes at " + std::to_string(a) + " is outside the pool");
   }
-  return pmem::persist(addr, n);
+  return detail::persist_as(granularity_, addr, n);
 }
 
 Result<void> PmemPool::destroy() {

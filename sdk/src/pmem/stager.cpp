@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "memcpy_nt_isa.hpp"
+#include "unimem/core/align.hpp"
 
 namespace unimem::pmem {
 
@@ -14,7 +15,7 @@ Result<Stager> Stager::create(Stream stream, StagingOptions options) {
     return Error(Errc::invalid_argument,
                  "Stager: " + std::to_string(options.buffers) + " buffers; double (2) or triple (3) buffering");
   }
-  options.chunk_bytes = (options.chunk_bytes + 4095) / 4096 * 4096;
+  options.chunk_bytes = align_up(options.chunk_bytes, 4096);
   Stager s(std::move(stream), options);
   for (unsigned i = 0; i < options.buffers; ++i) {
     auto p = s.stream_.alloc_host(options.chunk_bytes);

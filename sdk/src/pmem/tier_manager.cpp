@@ -8,6 +8,7 @@
 
 #include "unimem/gmem/gmem.hpp"
 #include "unimem/pmem/memcpy_nt.hpp"
+#include "unimem/core/align.hpp"
 
 namespace unimem::pmem {
 
@@ -19,7 +20,7 @@ constexpr std::size_t kLine = 64;
 
 unsigned bin_of(std::size_t bytes) noexcept { return static_cast<unsigned>(std::bit_width(bytes) - 1); }
 
-std::size_t copy_bytes(std::size_t bytes) noexcept { return (bytes + kLine - 1) / kLine * kLine; }
+std::size_t copy_bytes(std::size_t bytes) noexcept { return align_up(bytes, kLine); }
 
 // Lower is colder; soft-evicted copies are the coldest of all.
 std::uint64_t warmth(const TierBlock &b) {

@@ -10,14 +10,17 @@
 #include <thread>
 
 #include "stream_impl.hpp"
+#include "unimem/core/align.hpp"
 
 namespace unimem {
 
 namespace detail {
 
 Result<void *> host_memory(std::size_t bytes) {
-  if (bytes > SIZE_MAX - 63) return Error(Errc::out_of_memory, "Stream::alloc_host(" + std::to_string(bytes) + ")");
-  if (void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64)) return p;
+  std::uint64_t rounded = 0;  // aligned_alloc wants a multiple of the alignment
+  if (checked_align_up(bytes, 64, rounded)) {
+    if (void *p = std::aligned_alloc(64, rounded)) return p;
+  }
   return Error(Errc::out_of_memory, "Stream::alloc_host(" + std::to_string(bytes) + ")");
 }
 

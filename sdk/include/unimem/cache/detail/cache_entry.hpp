@@ -51,7 +51,6 @@ struct CacheEntry {
 
   bool indexed = true;             // shard mutex
   std::uint8_t queue = 0;          // policy mutex: which queue (0 = none)
-  bool keep = false;               // policy mutex
   CacheEntry *prev = nullptr, *next = nullptr;  // policy mutex
 
   void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
