@@ -1,7 +1,7 @@
 // gmem: first touch of 1 GiB with and without prefetch, free_eager per GiB against the bare madvise
 // it wraps, and the jemalloc heap against glibc and jemalloc called directly (target: within 10% of
 // jemalloc). The heap's created-arena form ("unimem_arena", the shape of the managed-memory heap)
-// runs with its explicit tcache per thread.
+// runs with its explicit tcache per thread; its like-for-like peer is jemalloc_arena.
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>
 
@@ -63,31 +63,26 @@ void release_gib(benchmark::State &st, bool unimem) {
   st.SetBytesProcessed(st.iterations() * kGiB);
 }
 
-gmem::Heap &host_heap() {
-  static gmem::Heap heap = gmem::Heap::host();
-  return heap;
-}
-
-gmem::Heap &arena() {
-  static const unimem_extent_source source = unimem_mmap_extent_source();
-  static gmem::Heap heap = std::move(gmem::Heap::create(source).value());
-  return heap;
-}
+// Namespace-scope heaps, not functions' statics: no initialisation guard on every call.
+gmem::Heap host_heap = gmem::Heap::host();
+const unimem_extent_source mmap_source = unimem_mmap_extent_source();
+gmem::Heap arena = std::move(gmem::Heap::create(mmap_source).value());
 
 std::vector<PeerAllocator> heaps() {
   std::vector<PeerAllocator> v;
   PeerAllocator host;
   host.name = "unimem_heap";
-  host.alloc = [](std::size_t n) { return host_heap().malloc(n); };
-  host.free = [](void *p) { host_heap().free(p); };
+  host.alloc = [](std::size_t n) { return host_heap.malloc(n); };
+  host.free = [](void *p) { host_heap.free(p); };
   v.push_back(host);
   PeerAllocator created;
   created.name = "unimem_arena";
-  created.alloc = [](std::size_t n) { return arena().malloc(n); };
-  created.free = [](void *p) { arena().free(p); };
+  created.alloc = [](std::size_t n) { return arena.malloc(n); };
+  created.free = [](void *p) { arena.free(p); };
   v.push_back(created);
   v.push_back(bench::glibc_malloc());
   if (bench::jemalloc().available()) v.push_back(bench::jemalloc());
+  if (bench::jemalloc_arena().available()) v.push_back(bench::jemalloc_arena());
   return v;
 }
 

@@ -1,6 +1,7 @@
 #include "peer_allocators.hpp"
 
 #include <dlfcn.h>
+#include <jemalloc/jemalloc.h>  // the MALLOCX_ flags; the functions are reached through dlsym
 #include <malloc.h>
 
 #include <cstdlib>
@@ -17,11 +18,36 @@ std::uint64_t glibc_reserved() {
   return mi.arena + mi.hblkhd;
 }
 
+// jemalloc's own malloc and free (its fast paths; mallocx and dallocx take the general one), found in
+// the library itself since these names bind to glibc's everywhere else.
+void *(*je_malloc)(std::size_t) = nullptr;
+void (*je_dealloc)(void *) = nullptr;
+int (*je_mallctl)(const char *, void *, std::size_t *, void *, std::size_t) = nullptr;
+void *je_alloc(std::size_t n) { return je_malloc(n); }
+void je_free(void *p) { je_dealloc(p); }
+
+// jemalloc doing a created heap's job by hand: an arena of its own (default extent hooks) and an
+// explicit tcache per thread, through mallocx / dallocx.
 void *(*je_mallocx)(std::size_t, int) = nullptr;
 void (*je_dallocx)(void *, int) = nullptr;
-int (*je_mallctl)(const char *, void *, std::size_t *, void *, std::size_t) = nullptr;
-void *je_alloc(std::size_t n) { return je_mallocx(n, 0); }
-void je_free(void *p) { je_dallocx(p, 0); }
+unsigned je_arena = 0;
+struct ThreadTcache {
+  unsigned id = 0;
+  bool made = false;
+  ~ThreadTcache() {
+    if (made) je_mallctl("tcache.destroy", nullptr, nullptr, &id, sizeof id);
+  }
+};
+thread_local ThreadTcache je_tcache;
+int je_arena_flags() {
+  if (!je_tcache.made) {
+    std::size_t len = sizeof je_tcache.id;
+    je_tcache.made = je_mallctl("tcache.create", &je_tcache.id, &len, nullptr, 0) == 0;
+  }
+  return MALLOCX_ARENA(je_arena) | (je_tcache.made ? MALLOCX_TCACHE(je_tcache.id) : MALLOCX_TCACHE_NONE);
+}
+void *je_arena_alloc(std::size_t n) { return je_mallocx(n, je_arena_flags()); }
+void je_arena_free(void *p) { je_dallocx(p, je_arena_flags() & ~MALLOCX_ARENA(je_arena)); }
 std::uint64_t je_reserved() {
   std::uint64_t epoch = 1;
   std::size_t len = sizeof epoch;
@@ -59,10 +85,23 @@ const PeerAllocator &glibc_malloc() {
 const PeerAllocator &jemalloc() {
   static const PeerAllocator p = [] {
     void *lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!load(lib, "mallocx", je_mallocx) || !load(lib, "dallocx", je_dallocx) || !load(lib, "mallctl", je_mallctl)) {
+    if (!load(lib, "malloc", je_malloc) || !load(lib, "free", je_dealloc) || !load(lib, "mallctl", je_mallctl)) {
       return PeerAllocator{"jemalloc"};
     }
     return PeerAllocator{"jemalloc", je_alloc, je_free, je_reserved};
+  }();
+  return p;
+}
+
+const PeerAllocator &jemalloc_arena() {
+  static const PeerAllocator p = [] {
+    void *lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    std::size_t len = sizeof je_arena;
+    if (!jemalloc().available() || !load(lib, "mallocx", je_mallocx) || !load(lib, "dallocx", je_dallocx) ||
+        je_mallctl("arenas.create", &je_arena, &len, nullptr, 0) != 0) {
+      return PeerAllocator{"jemalloc_arena"};
+    }
+    return PeerAllocator{"jemalloc_arena", je_arena_alloc, je_arena_free};
   }();
   return p;
 }

@@ -1,6 +1,6 @@
 // The allocators unimem's are measured against, behind one shape: alloc(bytes) / free(p), plus
 // the bytes each has taken from the system (for memory overhead). jemalloc and mimalloc are loaded
-// with dlopen(RTLD_LOCAL) and called through their own entry points (mallocx / mi_malloc): linking
+// with dlopen(RTLD_LOCAL) and called through their own entry points (found with dlsym in the library): linking
 // them would replace glibc's malloc for the whole program, and glibc is a peer too.
 #pragma once
 
@@ -23,6 +23,8 @@ struct PeerAllocator {
 
 const PeerAllocator &glibc_malloc();
 const PeerAllocator &jemalloc();  ///< not available() if libjemalloc cannot be loaded
+/// jemalloc with an arena of its own and an explicit tcache per thread (what a created heap does).
+const PeerAllocator &jemalloc_arena();
 const PeerAllocator &mimalloc();
 
 /// malloc + free of one block of @p size per iteration (the thread-cache hit path).

@@ -114,6 +114,31 @@ TEST(GmemHeap, LinkingTheHeapDoesNotReplaceTheProcessMalloc) {
   Heap::host().free(heap_block);
 }
 
+TEST(GmemHeap, HostFastPathIsJemallocsOwnAndSharesItsBlocks) {
+  const unimem_heap_fast_path fast = unimem_heap_host_fast_path();
+#if defined(__SANITIZE_THREAD__)
+  EXPECT_EQ(fast.malloc, nullptr) << "TSan builds keep the annotated path";
+  EXPECT_EQ(fast.free, nullptr);
+#else
+  ASSERT_NE(fast.malloc, nullptr) << "the library's constructor looks the fast path up";
+  ASSERT_NE(fast.free, nullptr);
+  for (void *fn : {reinterpret_cast<void *>(fast.malloc), reinterpret_cast<void *>(fast.free)}) {
+    Dl_info info{};
+    ASSERT_NE(dladdr(fn, &info), 0);
+    EXPECT_NE(std::string(info.dli_fname).find("jemalloc"), std::string::npos) << info.dli_fname;
+  }
+#endif
+  // Blocks cross between the direct path and the library's: both are the host heap's.
+  auto heap = Heap::host();
+  void *direct = heap.malloc(200);
+  void *through_library = unimem_heap_malloc(unimem_heap_host(), 200);
+  ASSERT_NE(direct, nullptr);
+  ASSERT_NE(through_library, nullptr);
+  EXPECT_GE(unimem_heap_usable_size(unimem_heap_host(), direct), 200u);
+  unimem_heap_free(unimem_heap_host(), direct);
+  heap.free(through_library);
+}
+
 TEST(GmemHeap, CreatedHeapTakesAllMemoryFromItsSource) {
   CountingSource counting;
   const auto source = counting.source();

@@ -5,6 +5,7 @@
 // returned whole when the heap is destroyed.
 #include "unimem/gmem/heap.h"
 
+#include <dlfcn.h>
 #include <jemalloc/jemalloc.h>
 #include <sys/mman.h>
 
@@ -57,6 +58,29 @@ namespace {
 
 constinit unimem_heap host_heap;  // constant-initialised: usable before any constructor runs
 
+// The host heap's malloc and free are jemalloc's own: its fast paths (mallocx and dallocx take the
+// general path, about twice the cost of a malloc+free pair). Those names bind to libc's everywhere
+// but in jemalloc, so they are looked up there once, by a constructor; before it runs (a preloaded
+// malloc called by the loader) mallocx and dallocx serve, which use the same arenas and tcaches.
+using MallocFn = decltype(unimem_heap_fast_path::malloc);
+using FreeFn = decltype(unimem_heap_fast_path::free);
+constinit std::atomic<MallocFn> je_malloc{nullptr};
+constinit std::atomic<FreeFn> je_free{nullptr};
+
+__attribute__((constructor)) void find_jemalloc_fast_path() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void *>(&mallocx), &info) == 0 || info.dli_fname == nullptr) return;
+  void *lib = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+  if (lib == nullptr) return;
+  auto m = reinterpret_cast<MallocFn>(dlsym(lib, "malloc"));
+  auto f = reinterpret_cast<FreeFn>(dlsym(lib, "free"));
+  if (m != nullptr && f != nullptr) {
+    je_malloc.store(m, std::memory_order_relaxed);
+    je_free.store(f, std::memory_order_relaxed);
+  }
+  dlclose(lib);  // balances the NOLOAD reference; jemalloc stays, a dependency of this library
+}
+
 // Live created heaps by slot, and each slot's generation (bumped at destroy, so a thread's cached
 // tcache for a dead heap is recognised as stale).
 struct Slots {
@@ -69,31 +93,40 @@ Slots &slots() {
   return s;
 }
 
-// This thread's explicit tcaches, one per heap slot; destroyed at thread exit.
-struct ThreadTcaches {
-  struct Entry {
-    std::uint32_t generation = 0;  // 0: none
-    unsigned tcache = 0;
-  };
-  std::array<Entry, kMaxHeaps> entries{};
-  ~ThreadTcaches() {
-    auto &s = slots();
-    std::lock_guard lock(s.m);
-    for (unsigned i = 0; i < kMaxHeaps; ++i) {
-      auto &e = entries[i];
-      if (e.generation == 0 || s.generation[i] != e.generation) continue;
-      auto &list = s.heap[i]->tcaches;
-      std::erase(list, e.tcache);
-      (void)mallctl("tcache.destroy", nullptr, nullptr, &e.tcache, sizeof e.tcache);
-    }
-  }
+// This thread's explicit tcaches, one per heap slot. Plain data, so an access is a bare TLS load
+// (a thread_local with a destructor costs a guard check on every access); the reaper, touched only
+// when a tcache is made, destroys them at thread exit.
+struct TcacheEntry {
+  std::uint32_t generation = 0;  // 0: none
+  unsigned tcache = 0;
 };
-thread_local ThreadTcaches tls_tcaches;
+constinit thread_local std::array<TcacheEntry, kMaxHeaps> tls_tcaches{};
+
+constinit thread_local bool tls_reaped = false;  // later calls of an exiting thread go without a tcache
+
+struct TcacheReaper {
+  void arm() noexcept {}  // a call that makes sure this thread's reaper exists
+  ~TcacheReaper();
+};
+thread_local TcacheReaper tls_reaper;
+
+// The flags of this thread's last created heap, keyed by slot and generation (which name one heap's
+// lifetime). Initial-exec TLS, a plain load, where the array above costs a __tls_get_addr call;
+// 16 bytes of static TLS next to the tsd jemalloc keeps there in the same model.
+struct LastFlags {
+  std::uint64_t key = 0;  // 0: none (generations start at 1)
+  int flags = 0;
+};
+constinit thread_local LastFlags tls_last __attribute__((tls_model("initial-exec")));
+
+std::uint64_t key_of(const unimem_heap *h) { return std::uint64_t{h->slot} << 32 | h->generation; }
 
 // Arena and this thread's tcache for a created heap (the tcache is made on the thread's first call).
-__attribute__((noinline)) int custom_flags(unimem_heap *h) {
-  auto &e = tls_tcaches.entries[h->slot];
+__attribute__((noinline)) int slow_custom_flags(unimem_heap *h) {
+  if (tls_reaped) return MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE_NONE;
+  auto &e = tls_tcaches[h->slot];
   if (e.generation != h->generation) {
+    tls_reaper.arm();
     auto &s = slots();
     std::lock_guard lock(s.m);
     unsigned tc = 0;
@@ -102,7 +135,27 @@ __attribute__((noinline)) int custom_flags(unimem_heap *h) {
     h->tcaches.push_back(tc);
     e = {h->generation, tc};
   }
-  return MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE(e.tcache);
+  tls_last = {key_of(h), MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE(e.tcache)};
+  return tls_last.flags;
+}
+
+TcacheReaper::~TcacheReaper() {
+  auto &s = slots();
+  std::lock_guard lock(s.m);
+  for (unsigned i = 0; i < kMaxHeaps; ++i) {
+    auto &e = tls_tcaches[i];
+    if (e.generation != 0 && s.generation[i] == e.generation) {
+      std::erase(s.heap[i]->tcaches, e.tcache);
+      (void)mallctl("tcache.destroy", nullptr, nullptr, &e.tcache, sizeof e.tcache);
+    }
+    e = {};
+  }
+  tls_last = {};
+  tls_reaped = true;
+}
+
+inline int custom_flags(unimem_heap *h) {
+  return __builtin_expect(tls_last.key == key_of(h), 1) ? tls_last.flags : slow_custom_flags(h);
 }
 
 // The flags of every call on @p h: none for the host heap, whose calls are jemalloc's fast path.
@@ -168,6 +221,14 @@ extern "C" {
 
 unimem_heap *unimem_heap_host(void) { return &host_heap; }
 
+unimem_heap_fast_path unimem_heap_host_fast_path(void) {
+#if defined(__SANITIZE_THREAD__)
+  return {nullptr, nullptr};
+#else
+  return {je_malloc.load(std::memory_order_relaxed), je_free.load(std::memory_order_relaxed)};
+#endif
+}
+
 unimem_extent_source unimem_mmap_extent_source(void) { return {mmap_map, mmap_unmap, nullptr, 1}; }
 
 unimem_heap *unimem_heap_create(const unimem_extent_source *source) {
@@ -216,6 +277,12 @@ void unimem_heap_destroy(unimem_heap *heap) {
 }
 
 void *unimem_heap_malloc(unimem_heap *heap, size_t size) {
+  auto *fast = je_malloc.load(std::memory_order_relaxed);
+  if (!heap->custom && fast != nullptr) {
+    void *p = fast(size);  // sets errno itself; a unique block for size 0
+    if (p != nullptr) UNIMEM_TSAN_ACQUIRE(p);
+    return p;
+  }
   void *p = mallocx(size == 0 ? 1 : size, flags_of(heap));
   if (p == nullptr) return fail(ENOMEM);
   UNIMEM_TSAN_ACQUIRE(p);
@@ -255,6 +322,8 @@ void *unimem_heap_aligned_alloc(unimem_heap *heap, size_t alignment, size_t size
 void unimem_heap_free(unimem_heap *heap, void *block) {
   if (block == nullptr) return;
   UNIMEM_TSAN_RELEASE(block);
+  auto *fast = je_free.load(std::memory_order_relaxed);
+  if (!heap->custom && fast != nullptr) return fast(block);
   dallocx(block, free_flags_of(heap));
 }
 

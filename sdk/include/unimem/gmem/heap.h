@@ -49,6 +49,21 @@ void unimem_heap_free(unimem_heap *heap, void *block);
 size_t unimem_heap_usable_size(unimem_heap *heap, const void *block);
 unimem_heap_stats unimem_heap_get_stats(unimem_heap *heap);
 
+/* The host heap's malloc and free as jemalloc's own entry points, so a caller can reach them without
+ * a call through this library (C++'s Heap::host() does). Blocks are the host heap's either way. Both
+ * NULL where every call must take the library's path: before its constructor ran, and in a
+ * ThreadSanitizer build, which annotates each block's hand-over between threads. */
+#ifdef __cplusplus
+#define UNIMEM_HEAP_NOTHROW noexcept /* lets a C++ caller tail-call them */
+#else
+#define UNIMEM_HEAP_NOTHROW
+#endif
+typedef struct unimem_heap_fast_path {
+  void *(*malloc)(size_t size) UNIMEM_HEAP_NOTHROW;
+  void (*free)(void *block) UNIMEM_HEAP_NOTHROW;
+} unimem_heap_fast_path;
+unimem_heap_fast_path unimem_heap_host_fast_path(void);
+
 /* Anonymous private mmap, as an extent source (zeroed). */
 unimem_extent_source unimem_mmap_extent_source(void);
 

@@ -17,8 +17,9 @@ namespace unimem::gmem {
 
 class Heap {
  public:
-  /// @brief The process's host heap (jemalloc's arenas); not owned, never destroyed.
-  static Heap host() noexcept { return Heap(unimem_heap_host(), false); }
+  /// @brief The process's host heap (jemalloc's arenas); not owned, never destroyed. Its malloc and
+  /// free call jemalloc directly (unimem_heap_host_fast_path), not through the library.
+  static Heap host() noexcept { return Heap(unimem_heap_host(), false, unimem_heap_host_fast_path()); }
 
   /// @brief A heap whose memory comes from @p source (which must outlive it).
   static Result<Heap> create(const unimem_extent_source &source) {
@@ -34,12 +35,13 @@ class Heap {
   template <GpuVendor V>
   static Result<Heap> managed();
 
-  Heap(Heap &&o) noexcept : h_(std::exchange(o.h_, nullptr)), owned_(o.owned_) {}
+  Heap(Heap &&o) noexcept : h_(std::exchange(o.h_, nullptr)), owned_(o.owned_), fast_(o.fast_) {}
   Heap &operator=(Heap &&o) noexcept {
     if (this != &o) {
       reset();
       h_ = std::exchange(o.h_, nullptr);
       owned_ = o.owned_;
+      fast_ = o.fast_;
     }
     return *this;
   }
@@ -47,25 +49,26 @@ class Heap {
   Heap &operator=(const Heap &) = delete;
   ~Heap() { reset(); }
 
-  void *malloc(std::size_t size) noexcept { return unimem_heap_malloc(h_, size); }
+  void *malloc(std::size_t size) noexcept { return fast_.malloc ? fast_.malloc(size) : unimem_heap_malloc(h_, size); }
   void *calloc(std::size_t count, std::size_t size) noexcept { return unimem_heap_calloc(h_, count, size); }
   void *realloc(void *block, std::size_t size) noexcept { return unimem_heap_realloc(h_, block, size); }
   void *aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
     return unimem_heap_aligned_alloc(h_, alignment, size);
   }
-  void free(void *block) noexcept { unimem_heap_free(h_, block); }
+  void free(void *block) noexcept { fast_.free ? fast_.free(block) : unimem_heap_free(h_, block); }
   std::size_t usable_size(const void *block) const noexcept { return unimem_heap_usable_size(h_, block); }
   unimem_heap_stats stats() const noexcept { return unimem_heap_get_stats(h_); }
   unimem_heap *native() const noexcept { return h_; }
 
  private:
-  Heap(unimem_heap *h, bool owned) noexcept : h_(h), owned_(owned) {}
+  Heap(unimem_heap *h, bool owned, unimem_heap_fast_path fast = {}) noexcept : h_(h), owned_(owned), fast_(fast) {}
   void reset() noexcept {
     if (owned_ && h_ != nullptr) unimem_heap_destroy(h_);
     h_ = nullptr;
   }
   unimem_heap *h_;
   bool owned_;
+  unimem_heap_fast_path fast_;  // the host heap's direct path, or none
 };
 
 }  // namespace unimem::gmem
