@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -294,6 +295,36 @@ TEST(WorkerCache, InvalidationAndEpochs) {
   EXPECT_EQ(c.stats().bytes_cached, 0u);
 }
 
+
+TEST(WorkerCache, IndexAgreesWithAModelUnderRandomInsertsAndInvalidations) {
+  // One shard, so every id shares one open-addressing index: long probe runs, growth, and erases
+  // that shift runs back. find() must answer exactly for the ids the model holds.
+  auto made = WorkerCache::create({.budget = std::size_t{1} << 30, .shards = 1});
+  UNIMEM_ASSERT_OK(made);
+  auto c = std::move(made).value();
+  Loader l;
+  std::set<std::uint64_t> model;
+  std::mt19937_64 rng(7);
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t k = rng() % 600;
+    if (rng() % 3 == 0) {
+      EXPECT_EQ(c.invalidate(DataId(k)), model.erase(k) == 1) << "step " << step << " id " << k;
+    } else {
+      UNIMEM_ASSERT_OK(get(c, l, k, 16));
+      model.insert(k);
+    }
+    if (step % 997 == 0) {
+      for (std::uint64_t q = 0; q < 600; ++q) {
+        auto h = c.find(DataId(q));
+        ASSERT_EQ(static_cast<bool>(h), model.count(q) == 1) << "step " << step << " id " << q;
+        if (h) EXPECT_TRUE(holds(*h, q));
+      }
+    }
+  }
+  EXPECT_EQ(c.stats().entries, model.size());
+  EXPECT_EQ(c.clear(), model.size());
+  EXPECT_EQ(c.stats().entries, 0u);
+}
 TEST(WorkerCache, ReusingAnIdWithAnotherShapeIsAnError) {
   auto c = make(1 << 20);
   Loader l;

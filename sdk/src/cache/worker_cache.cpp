@@ -9,8 +9,8 @@
 #include <new>
 #include <string>
 #include <thread>
-#include <unordered_map>
 
+#include "entry_index.hpp"
 #include "eviction_queues.hpp"
 
 namespace unimem::cache {
@@ -59,7 +59,7 @@ constexpr std::size_t kEvictedHistory = 1 << 16;  // ids remembered to tell capa
 
 struct alignas(64) Shard {
   std::mutex mutex;
-  std::unordered_map<DataId, CacheEntry *> map;
+  detail::EntryIndex index;
   std::uint64_t hits = 0, bytes_saved = 0;
 };
 
@@ -115,12 +115,12 @@ struct WorkerCache::Impl {
 
   ~Impl() { clear(); }
 
-  // High bits: the map inside the shard uses the hash modulo its (prime) bucket count.
+  // High bits pick the shard; the shard's index probes from the low bits.
   Shard &shard_of(const DataId &id) noexcept { return shards[(id.hash() >> 40) & shard_mask]; }
 
   // Takes e out of its shard's map; the caller holds s.mutex.
   static void unindex_locked(Shard &s, CacheEntry *e) {
-    s.map.erase(e->id);
+    s.index.erase(e->id);
     e->indexed = false;
   }
 
@@ -254,13 +254,11 @@ struct WorkerCache::Impl {
     std::vector<CacheEntry *> dropped;
     for (std::size_t i = 0; i <= shard_mask; ++i) {
       std::lock_guard lock(shards[i].mutex);
-      for (auto it = shards[i].map.begin(); it != shards[i].map.end();) {
-        auto *e = (it++)->second;
-        if (pred(*e)) {
-          detach_locked(shards[i], e);
-          dropped.push_back(e);
-        }
-      }
+      const std::size_t first = dropped.size();
+      shards[i].index.for_each([&](CacheEntry *e) {
+        if (pred(*e)) dropped.push_back(e);
+      });
+      for (std::size_t k = first; k < dropped.size(); ++k) detach_locked(shards[i], dropped[k]);
     }
     for (auto *e : dropped) finish_detach(e);
     return dropped.size();
@@ -387,9 +385,8 @@ struct WorkerCache::Impl {
     CacheEntry *e;
     {
       std::unique_lock lock(s.mutex);
-      auto it = s.map.find(id);
-      if (it != s.map.end()) {
-        e = it->second;
+      e = s.index.find(id);
+      if (e != nullptr) {
         if (e->epoch == o.epoch) {
           if (e->size != size || (e->layout != 0 && o.layout != 0 && e->layout != o.layout)) {
             return shape_error(*e, size);
@@ -412,7 +409,7 @@ struct WorkerCache::Impl {
       e = new CacheEntry(core, id, o.epoch, o.layout, size);
       e->remaining_uses.store(o.remaining_uses, std::memory_order_relaxed);
       e->retain();  // the filler's; the first reference is the cache's
-      s.map.emplace(id, e);
+      s.index.insert(e);
     }
     if (stale != nullptr) finish_detach(stale);
     return this->fill(e, fill, o);
@@ -421,13 +418,11 @@ struct WorkerCache::Impl {
   Result<CacheHandle> find(DataId id, const AcquireOptions &o) {
     auto &s = shard_of(id);
     std::unique_lock lock(s.mutex);
-    auto it = s.map.find(id);
-    if (it == s.map.end() || it->second->epoch != o.epoch ||
-        it->second->state.load(std::memory_order_acquire) != EntryState::ready) {
+    auto *e = s.index.find(id);
+    if (e == nullptr || e->epoch != o.epoch || e->state.load(std::memory_order_acquire) != EntryState::ready) {
       return Error(Errc::not_found, "WorkerCache::find: data id " + id.to_string() + " at epoch " +
                                         std::to_string(o.epoch) + " is not cached (or not filled yet)");
     }
-    auto *e = it->second;
     pin(e, o);
     return hit(s, lock, e, o);
   }
@@ -446,7 +441,7 @@ Result<WorkerCache> WorkerCache::create(CacheOptions options) {
                                              stream_kind_name(options.stream.kind()) + " stream)");
   }
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t shards = options.shards != 0 ? options.shards : std::bit_ceil(std::max<std::size_t>(16, 4 * threads));
+  const std::size_t shards = options.shards != 0 ? options.shards : std::bit_ceil(std::max<std::size_t>(64, 16 * threads));
   return WorkerCache(std::make_unique<Impl>(std::move(options), shards));
 }
 
@@ -466,9 +461,8 @@ bool WorkerCache::invalidate(DataId id) {
   CacheEntry *e;
   {
     std::lock_guard lock(s.mutex);
-    auto it = s.map.find(id);
-    if (it == s.map.end()) return false;
-    e = it->second;
+    e = s.index.find(id);
+    if (e == nullptr) return false;
     Impl::detach_locked(s, e);
   }
   impl_->finish_detach(e);
@@ -487,7 +481,7 @@ CacheStats WorkerCache::stats() const {
     std::lock_guard lock(impl_->shards[i].mutex);
     st.hits += impl_->shards[i].hits;
     st.bytes_saved += impl_->shards[i].bytes_saved;
-    st.entries += impl_->shards[i].map.size();
+    st.entries += impl_->shards[i].index.size();
   }
   st.waits = impl_->waits.load(std::memory_order_relaxed);
   st.bytes_saved += impl_->wait_bytes.load(std::memory_order_relaxed);

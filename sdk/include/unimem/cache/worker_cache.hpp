@@ -71,7 +71,7 @@ struct CacheOptions {
   EvictionPolicy policy = EvictionPolicy::s3fifo;
   /// For pinned_host and device placement: a GPU stream whose runtime allocates the buffers.
   Stream stream{};
-  /// Index shards (a power of two); 0 picks 4 per hardware thread, at least 16.
+  /// Index shards (a power of two); 0 picks 16 per hardware thread, at least 64.
   std::size_t shards = 0;
 };
 
