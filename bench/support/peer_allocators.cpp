@@ -20,41 +20,47 @@ std::uint64_t glibc_reserved() {
 
 // jemalloc's own malloc and free (its fast paths; mallocx and dallocx take the general one), found in
 // the library itself since these names bind to glibc's everywhere else.
-void *(*je_malloc)(std::size_t) = nullptr;
-void (*je_dealloc)(void *) = nullptr;
-int (*je_mallctl)(const char *, void *, std::size_t *, void *, std::size_t) = nullptr;
-void *je_alloc(std::size_t n) { return je_malloc(n); }
-void je_free(void *p) { je_dealloc(p); }
+void *(*jem_malloc)(std::size_t) = nullptr;
+void (*jem_dealloc)(void *) = nullptr;
+int (*jem_mallctl)(const char *, void *, std::size_t *, void *, std::size_t) = nullptr;
+void *jem_alloc(std::size_t n) { return jem_malloc(n); }
+void jem_free(void *p) { jem_dealloc(p); }
 
 // jemalloc doing a created heap's job by hand: an arena of its own (default extent hooks) and an
-// explicit tcache per thread, through mallocx / dallocx.
-void *(*je_mallocx)(std::size_t, int) = nullptr;
-void (*je_dallocx)(void *, int) = nullptr;
-unsigned je_arena = 0;
-struct ThreadTcache {
+// explicit tcache per thread, through mallocx / dallocx. The tcache id is plain TLS (no guard check
+// per access, as in the heap); a reaper armed when it is made destroys it at thread exit.
+void *(*jem_mallocx)(std::size_t, int) = nullptr;
+void (*jem_dallocx)(void *, int) = nullptr;
+unsigned jem_arena = 0;
+constinit thread_local int jem_tcache_flag = 0;  // MALLOCX_TCACHE(id) once made (never 0)
+struct TcacheReaper {
   unsigned id = 0;
-  bool made = false;
-  ~ThreadTcache() {
-    if (made) je_mallctl("tcache.destroy", nullptr, nullptr, &id, sizeof id);
+  ~TcacheReaper() {
+    jem_mallctl("tcache.destroy", nullptr, nullptr, &id, sizeof id);
+    jem_tcache_flag = MALLOCX_TCACHE_NONE;
   }
 };
-thread_local ThreadTcache je_tcache;
-int je_arena_flags() {
-  if (!je_tcache.made) {
-    std::size_t len = sizeof je_tcache.id;
-    je_tcache.made = je_mallctl("tcache.create", &je_tcache.id, &len, nullptr, 0) == 0;
-  }
-  return MALLOCX_ARENA(je_arena) | (je_tcache.made ? MALLOCX_TCACHE(je_tcache.id) : MALLOCX_TCACHE_NONE);
+thread_local TcacheReaper jem_reaper;
+[[gnu::noinline]] int jem_make_tcache() {
+  unsigned id = 0;
+  std::size_t len = sizeof id;
+  if (jem_mallctl("tcache.create", &id, &len, nullptr, 0) != 0) return MALLOCX_TCACHE_NONE;
+  jem_reaper.id = id;
+  return jem_tcache_flag = MALLOCX_TCACHE(id);
 }
-void *je_arena_alloc(std::size_t n) { return je_mallocx(n, je_arena_flags()); }
-void je_arena_free(void *p) { je_dallocx(p, je_arena_flags() & ~MALLOCX_ARENA(je_arena)); }
-std::uint64_t je_reserved() {
+int jem_arena_flags() {
+  const int tcache = jem_tcache_flag != 0 ? jem_tcache_flag : jem_make_tcache();
+  return MALLOCX_ARENA(jem_arena) | tcache;
+}
+void *jem_arena_alloc(std::size_t n) { return jem_mallocx(n, jem_arena_flags()); }
+void jem_arena_free(void *p) { jem_dallocx(p, jem_arena_flags() & ~MALLOCX_ARENA(jem_arena)); }
+std::uint64_t jem_reserved() {
   std::uint64_t epoch = 1;
   std::size_t len = sizeof epoch;
-  je_mallctl("epoch", &epoch, &len, &epoch, len);
+  jem_mallctl("epoch", &epoch, &len, &epoch, len);
   std::size_t resident = 0;
   len = sizeof resident;
-  return je_mallctl("stats.resident", &resident, &len, nullptr, 0) == 0 ? resident : 0;
+  return jem_mallctl("stats.resident", &resident, &len, nullptr, 0) == 0 ? resident : 0;
 }
 
 void *(*mi_malloc)(std::size_t) = nullptr;
@@ -85,10 +91,10 @@ const PeerAllocator &glibc_malloc() {
 const PeerAllocator &jemalloc() {
   static const PeerAllocator p = [] {
     void *lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!load(lib, "malloc", je_malloc) || !load(lib, "free", je_dealloc) || !load(lib, "mallctl", je_mallctl)) {
+    if (!load(lib, "malloc", jem_malloc) || !load(lib, "free", jem_dealloc) || !load(lib, "mallctl", jem_mallctl)) {
       return PeerAllocator{"jemalloc"};
     }
-    return PeerAllocator{"jemalloc", je_alloc, je_free, je_reserved};
+    return PeerAllocator{"jemalloc", jem_alloc, jem_free, jem_reserved};
   }();
   return p;
 }
@@ -96,12 +102,12 @@ const PeerAllocator &jemalloc() {
 const PeerAllocator &jemalloc_arena() {
   static const PeerAllocator p = [] {
     void *lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
-    std::size_t len = sizeof je_arena;
-    if (!jemalloc().available() || !load(lib, "mallocx", je_mallocx) || !load(lib, "dallocx", je_dallocx) ||
-        je_mallctl("arenas.create", &je_arena, &len, nullptr, 0) != 0) {
+    std::size_t len = sizeof jem_arena;
+    if (!jemalloc().available() || !load(lib, "mallocx", jem_mallocx) || !load(lib, "dallocx", jem_dallocx) ||
+        jem_mallctl("arenas.create", &jem_arena, &len, nullptr, 0) != 0) {
       return PeerAllocator{"jemalloc_arena"};
     }
-    return PeerAllocator{"jemalloc_arena", je_arena_alloc, je_arena_free};
+    return PeerAllocator{"jemalloc_arena", jem_arena_alloc, jem_arena_free};
   }();
   return p;
 }

@@ -295,36 +295,39 @@ TEST(WorkerCache, InvalidationAndEpochs) {
   EXPECT_EQ(c.stats().bytes_cached, 0u);
 }
 
-
 TEST(WorkerCache, IndexAgreesWithAModelUnderRandomInsertsAndInvalidations) {
-  // One shard, so every id shares one open-addressing index: long probe runs, growth, and erases
-  // that shift runs back. find() must answer exactly for the ids the model holds.
+  // One shard, so every id shares one open-addressing index. At most 511 ids live: the index stops
+  // at 1024 slots and runs near half full, with long probe runs, wrap-around and erases that shift
+  // runs back. find() must answer exactly for the ids the model holds.
+  constexpr std::uint64_t kIdRange = 511;
   auto made = WorkerCache::create({.budget = std::size_t{1} << 30, .shards = 1});
   UNIMEM_ASSERT_OK(made);
   auto c = std::move(made).value();
   Loader l;
   std::set<std::uint64_t> model;
   std::mt19937_64 rng(7);
-  for (int step = 0; step < 20000; ++step) {
-    const std::uint64_t k = rng() % 600;
-    if (rng() % 3 == 0) {
+  for (int step = 0; step < 40000; ++step) {
+    const std::uint64_t k = rng() % kIdRange;
+    if (rng() % 8 == 0) {
       EXPECT_EQ(c.invalidate(DataId(k)), model.erase(k) == 1) << "step " << step << " id " << k;
     } else {
       UNIMEM_ASSERT_OK(get(c, l, k, 16));
       model.insert(k);
     }
     if (step % 997 == 0) {
-      for (std::uint64_t q = 0; q < 600; ++q) {
+      for (std::uint64_t q = 0; q < kIdRange; ++q) {
         auto h = c.find(DataId(q));
         ASSERT_EQ(static_cast<bool>(h), model.count(q) == 1) << "step " << step << " id " << q;
         if (h) EXPECT_TRUE(holds(*h, q));
       }
     }
   }
+  EXPECT_GT(model.size(), kIdRange * 3 / 4) << "the index ran well loaded";
   EXPECT_EQ(c.stats().entries, model.size());
   EXPECT_EQ(c.clear(), model.size());
   EXPECT_EQ(c.stats().entries, 0u);
 }
+
 TEST(WorkerCache, ReusingAnIdWithAnotherShapeIsAnError) {
   auto c = make(1 << 20);
   Loader l;

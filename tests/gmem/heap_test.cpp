@@ -2,8 +2,8 @@
 // (where every block must come from), threads, and the heap's memory under free_eager / prefetch.
 #include "unimem/gmem/heap.hpp"
 
-#include <gtest/gtest.h>
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 
 #include <algorithm>

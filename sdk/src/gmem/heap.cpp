@@ -48,7 +48,7 @@ struct unimem_heap {
   std::uint32_t generation = 0;
   unimem_extent_source source{};
   Hooks hooks{};
-  std::mutex m;  // mappings and tcaches
+  std::mutex m;  // mappings (tcaches: slots().m)
   std::vector<std::pair<void *, std::size_t>> mappings;
   std::vector<unsigned> tcaches;
   std::atomic<std::size_t> mapped{0};
@@ -64,8 +64,8 @@ constinit unimem_heap host_heap;  // constant-initialised: usable before any con
 // malloc called by the loader) mallocx and dallocx serve, which use the same arenas and tcaches.
 using MallocFn = decltype(unimem_heap_fast_path::malloc);
 using FreeFn = decltype(unimem_heap_fast_path::free);
-constinit std::atomic<MallocFn> je_malloc{nullptr};
-constinit std::atomic<FreeFn> je_free{nullptr};
+constinit std::atomic<MallocFn> fast_malloc{nullptr};
+constinit std::atomic<FreeFn> fast_free{nullptr};
 
 __attribute__((constructor)) void find_jemalloc_fast_path() {
   Dl_info info{};
@@ -75,8 +75,8 @@ __attribute__((constructor)) void find_jemalloc_fast_path() {
   auto m = reinterpret_cast<MallocFn>(dlsym(lib, "malloc"));
   auto f = reinterpret_cast<FreeFn>(dlsym(lib, "free"));
   if (m != nullptr && f != nullptr) {
-    je_malloc.store(m, std::memory_order_relaxed);
-    je_free.store(f, std::memory_order_relaxed);
+    fast_malloc.store(m, std::memory_order_relaxed);
+    fast_free.store(f, std::memory_order_relaxed);
   }
   dlclose(lib);  // balances the NOLOAD reference; jemalloc stays, a dependency of this library
 }
@@ -93,9 +93,9 @@ Slots &slots() {
   return s;
 }
 
-// This thread's explicit tcaches, one per heap slot. Plain data, so an access is a bare TLS load
-// (a thread_local with a destructor costs a guard check on every access); the reaper, touched only
-// when a tcache is made, destroys them at thread exit.
+// This thread's explicit tcaches, one per heap slot. Plain data, so an access has no guard check
+// (a thread_local with a destructor has one on every access); the reaper, touched only when a
+// tcache is made, destroys them at thread exit.
 struct TcacheEntry {
   std::uint32_t generation = 0;  // 0: none
   unsigned tcache = 0;
@@ -225,7 +225,7 @@ unimem_heap_fast_path unimem_heap_host_fast_path(void) {
 #if defined(__SANITIZE_THREAD__)
   return {nullptr, nullptr};
 #else
-  return {je_malloc.load(std::memory_order_relaxed), je_free.load(std::memory_order_relaxed)};
+  return {fast_malloc.load(std::memory_order_relaxed), fast_free.load(std::memory_order_relaxed)};
 #endif
 }
 
@@ -277,7 +277,7 @@ void unimem_heap_destroy(unimem_heap *heap) {
 }
 
 void *unimem_heap_malloc(unimem_heap *heap, size_t size) {
-  auto *fast = je_malloc.load(std::memory_order_relaxed);
+  auto *fast = fast_malloc.load(std::memory_order_relaxed);
   if (!heap->custom && fast != nullptr) {
     void *p = fast(size);  // sets errno itself; a unique block for size 0
     if (p != nullptr) UNIMEM_TSAN_ACQUIRE(p);
@@ -322,7 +322,7 @@ void *unimem_heap_aligned_alloc(unimem_heap *heap, size_t alignment, size_t size
 void unimem_heap_free(unimem_heap *heap, void *block) {
   if (block == nullptr) return;
   UNIMEM_TSAN_RELEASE(block);
-  auto *fast = je_free.load(std::memory_order_relaxed);
+  auto *fast = fast_free.load(std::memory_order_relaxed);
   if (!heap->custom && fast != nullptr) return fast(block);
   dallocx(block, free_flags_of(heap));
 }

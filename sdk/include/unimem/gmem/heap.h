@@ -63,6 +63,7 @@ typedef struct unimem_heap_fast_path {
   void (*free)(void *block) UNIMEM_HEAP_NOTHROW;
 } unimem_heap_fast_path;
 unimem_heap_fast_path unimem_heap_host_fast_path(void);
+#undef UNIMEM_HEAP_NOTHROW
 
 /* Anonymous private mmap, as an extent source (zeroed). */
 unimem_extent_source unimem_mmap_extent_source(void);
