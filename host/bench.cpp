@@ -469,11 +469,12 @@ bool plot(const Options &o) {
   std::error_code ignored;
   fs::remove(o.out / "summary.png", ignored);
   std::string last;
-  const int status = run_child(python(), {script.string(), o.out.string()}, [&](const std::string &l) {
+  const std::string py = python();
+  const int status = run_child(py, {script.string(), o.out.string()}, [&](const std::string &l) {
     std::printf("%s\n", l.c_str());
     last = l;
   });
-  if (status < 0) std::fprintf(stderr, "unimem: plotting failed: cannot run %s (--no-plots skips the plots)\n", python().c_str());
+  if (status < 0) std::fprintf(stderr, "unimem: plotting failed: cannot run %s (--no-plots skips the plots)\n", py.c_str());
   if (status > 0) {
     std::fprintf(stderr, "unimem: plotting failed: %s (python3-matplotlib from Debian's packages draws them; --no-plots skips them)\n",
                  last.c_str());

@@ -87,7 +87,8 @@ void copy(benchmark::State &st, Impl impl, bool from_pool) {
   const CopyIsa isa = impl == Impl::isa_avx512f ? CopyIsa::avx512f : impl == Impl::isa_avx2 ? CopyIsa::avx2 : CopyIsa::sse2;
   const bool isa_body = impl == Impl::isa_sse2 || impl == Impl::isa_avx2 || impl == Impl::isa_avx512f;
   if (isa_body && !copy_isa_supported(isa)) return st.SkipWithError("this CPU lacks the ISA");
-  if (impl == Impl::pmem2_nt && pmem2_memcpy() == nullptr) return st.SkipWithError("libpmem2 anonymous map failed");
+  const pmem2_memcpy_fn pm2 = impl == Impl::pmem2_nt ? pmem2_memcpy() : nullptr;  // no static guard in the loop
+  if (impl == Impl::pmem2_nt && pm2 == nullptr) return st.SkipWithError("libpmem2 anonymous map failed");
   for (auto _ : st) {
     switch (impl) {
       case Impl::unimem: memcpy_nt(dst, src, n); break;
@@ -95,7 +96,7 @@ void copy(benchmark::State &st, Impl impl, bool from_pool) {
       case Impl::isa_avx2:
       case Impl::isa_avx512f: (void)memcpy_nt(isa, dst, src, n); break;
       case Impl::glibc: std::memcpy(dst, src, n); break;
-      case Impl::pmem2_nt: pmem2_memcpy()(dst, src, n, PMEM2_F_MEM_NONTEMPORAL); break;
+      case Impl::pmem2_nt: pm2(dst, src, n, PMEM2_F_MEM_NONTEMPORAL); break;
       case Impl::pmem_nodrain: pmem_memcpy_nodrain(dst, src, n); break;
       case Impl::stream:
         stream_copy(reinterpret_cast<double *>(dst), reinterpret_cast<const double *>(src), n / sizeof(double));

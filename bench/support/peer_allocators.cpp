@@ -48,12 +48,9 @@ thread_local TcacheReaper jem_reaper;
   jem_reaper.id = id;
   return jem_tcache_flag = MALLOCX_TCACHE(id);
 }
-int jem_arena_flags() {
-  const int tcache = jem_tcache_flag != 0 ? jem_tcache_flag : jem_make_tcache();
-  return MALLOCX_ARENA(jem_arena) | tcache;
-}
-void *jem_arena_alloc(std::size_t n) { return jem_mallocx(n, jem_arena_flags()); }
-void jem_arena_free(void *p) { jem_dallocx(p, jem_arena_flags() & ~MALLOCX_ARENA(jem_arena)); }
+int jem_tcache_flags() { return jem_tcache_flag != 0 ? jem_tcache_flag : jem_make_tcache(); }
+void *jem_arena_alloc(std::size_t n) { return jem_mallocx(n, MALLOCX_ARENA(jem_arena) | jem_tcache_flags()); }
+void jem_arena_free(void *p) { jem_dallocx(p, jem_tcache_flags()); }
 std::uint64_t jem_reserved() {
   std::uint64_t epoch = 1;
   std::size_t len = sizeof epoch;

@@ -20,6 +20,7 @@
 
 #include "unimem/cache/global_memory.hpp"
 #include "unimem/cache/mpi_session.hpp"
+#include "unimem/core/align.hpp"
 
 using namespace unimem;
 using namespace unimem::cache;
@@ -45,7 +46,7 @@ struct Chunk {
 struct Layout {
   std::uint64_t chunks, particles;
   std::uint64_t seek_offset() const { return sizeof(Scene); }
-  std::uint64_t particle_offset() const { return (seek_offset() + chunks * sizeof(Chunk) + 63) / 64 * 64; }
+  std::uint64_t particle_offset() const { return unimem::align_up(seek_offset() + chunks * sizeof(Chunk), 64); }
   std::uint64_t bytes() const { return particle_offset() + particles * sizeof(Particle); }
 };
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/pattern.hpp"
 #include "support/reference_cache.hpp"
 #include "support/test_support.hpp"
 
@@ -25,24 +26,18 @@ using namespace unimem::cache;
 
 namespace {
 
-// The data of id k: bytes derived from k, so a buffer holding another id's data is caught.
-std::byte pattern(std::uint64_t k, std::size_t i) { return static_cast<std::byte>((k * 131 + i * 7) & 0xff); }
-
+// The data of id k is test::fill_pattern's bytes for seed k, so a buffer holding another id's data
+// is caught.
 struct Loader {
   std::atomic<int> fills{0};
   Result<void> operator()(std::uint64_t k, std::span<std::byte> b) {
     fills.fetch_add(1, std::memory_order_relaxed);
-    for (std::size_t i = 0; i < b.size(); ++i) b[i] = pattern(k, i);
+    test::fill_pattern(b.data(), b.size(), k);
     return success();
   }
 };
 
-bool holds(const CacheHandle &h, std::uint64_t k) {
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    if (h.data()[i] != pattern(k, i)) return false;
-  }
-  return true;
-}
+bool holds(const CacheHandle &h, std::uint64_t k) { return !test::find_pattern_mismatch(h.data(), h.size(), k); }
 
 WorkerCache make(std::size_t budget, EvictionPolicy policy = EvictionPolicy::s3fifo) {
   auto c = WorkerCache::create({.budget = budget, .policy = policy});

@@ -16,9 +16,9 @@ namespace unimem::cache::detail {
 
 class EntryIndex {
  public:
-  CacheEntry *find(const DataId &id) const noexcept {
+  /// @brief @p id's entry or nullptr; @p h is id.hash(), which the caller has to pick the shard.
+  CacheEntry *find(const DataId &id, std::uint64_t h) const noexcept {
     if (slots_.empty()) return nullptr;
-    const std::uint64_t h = id.hash();
     for (std::size_t i = h & mask();; i = (i + 1) & mask()) {
       const Slot &s = slots_[i];
       if (s.entry == nullptr) return nullptr;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "unimem/core/align.hpp"
+
 namespace unimem::cache {
 
 namespace {
@@ -229,7 +231,7 @@ Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
   const auto ranks = static_cast<std::uint64_t>(m.ranks);
   Segment seg;
   seg.size = bytes;
-  seg.block = ((bytes + ranks - 1) / ranks + 63) / 64 * 64;
+  seg.block = align_up((bytes + ranks - 1) / ranks, 64);
   seg.local_offset = std::min(bytes, seg.block * static_cast<std::uint64_t>(m.rank));
   seg.local_bytes = std::min(seg.block, bytes - seg.local_offset);
   if (auto ok = check_mpi(MPI_Win_allocate(static_cast<MPI_Aint>(seg.local_bytes), 1, MPI_INFO_NULL, m.comm, &seg.base,

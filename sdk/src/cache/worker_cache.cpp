@@ -115,8 +115,8 @@ struct WorkerCache::Impl {
 
   ~Impl() { clear(); }
 
-  // High bits pick the shard; the shard's index probes from the low bits.
-  Shard &shard_of(const DataId &id) noexcept { return shards[(id.hash() >> 40) & shard_mask]; }
+  // High bits pick the shard; the shard's index probes from the low bits of the same hash.
+  Shard &shard_of(std::uint64_t hash) noexcept { return shards[(hash >> 40) & shard_mask]; }
 
   // Takes e out of its shard's map; the caller holds s.mutex.
   static void unindex_locked(Shard &s, CacheEntry *e) {
@@ -128,7 +128,7 @@ struct WorkerCache::Impl {
 
   // Drops e if no handle holds it: out of its shard's map and its queue, then its cache reference.
   bool try_evict(CacheEntry *e) {
-    auto &s = shard_of(e->id);
+    auto &s = shard_of(e->id.hash());
     {
       std::lock_guard lock(s.mutex);
       if (e->refs.load(std::memory_order_acquire) != 1) return false;  // a handle, or a detacher's pin
@@ -179,29 +179,14 @@ struct WorkerCache::Impl {
     // the bound stops a scan where every entry is pinned.
     const std::size_t small_target = options.budget / 10;
     for (std::size_t steps = 4 * (small.count() + main.count()) + 1; steps > 0; --steps) {
-      if (small.count() > 0 && (small.bytes() > small_target || main.count() == 0)) {
-        auto *e = small.tail();
-        if (e->freq.load(std::memory_order_relaxed) > 0) {
-          e->freq.store(0, std::memory_order_relaxed);
-          move(e, main);
-        } else if (try_evict(e)) {
-          return true;
-        } else {
-          move(e, main);  // pinned: it is in use, so it is not a one-hit wonder
-        }
-      } else if (main.count() > 0) {
-        auto *e = main.tail();
-        if (const auto f = e->freq.load(std::memory_order_relaxed); f > 0) {
-          e->freq.store(static_cast<std::uint8_t>(f - 1), std::memory_order_relaxed);
-          move(e, main);
-        } else if (try_evict(e)) {
-          return true;
-        } else {
-          move(e, main);
-        }
-      } else {
-        return false;
-      }
+      const bool from_small = small.count() > 0 && (small.bytes() > small_target || main.count() == 0);
+      if (!from_small && main.count() == 0) return false;
+      auto *e = from_small ? small.tail() : main.tail();
+      const auto f = e->freq.load(std::memory_order_relaxed);
+      if (f == 0 && try_evict(e)) return true;
+      // Re-used (small: its counter restarts; main: one pass less), or pinned, so in use.
+      if (f > 0) e->freq.store(from_small ? 0 : static_cast<std::uint8_t>(f - 1), std::memory_order_relaxed);
+      move(e, main);
     }
     return false;
   }
@@ -324,7 +309,7 @@ struct WorkerCache::Impl {
 
   // The filler of e (which holds the cache reference and the filler's).
   Result<CacheHandle> fill(CacheEntry *e, FillRef fill, const AcquireOptions &o) {
-    auto &s = shard_of(e->id);
+    auto &s = shard_of(e->id.hash());
     {
       std::lock_guard lock(policy);
       ++(evicted.contains(e->id) ? capacity : cold);
@@ -370,9 +355,8 @@ struct WorkerCache::Impl {
     if (!ok) {
       e->error = ok.error();
       publish(e, EntryState::failed);
-      Error error = ok.error();
       e->release();
-      return error;
+      return ok.error();
     }
     publish(e, EntryState::ready);
     return CacheHandle(e);
@@ -380,12 +364,13 @@ struct WorkerCache::Impl {
 
   Result<CacheHandle> acquire(DataId id, std::size_t size, FillRef fill, const AcquireOptions &o) {
     if (size == 0) return Error(Errc::invalid_argument, "WorkerCache::acquire: size 0 for data id " + id.to_string());
-    auto &s = shard_of(id);
+    const std::uint64_t h = id.hash();
+    auto &s = shard_of(h);
     CacheEntry *stale = nullptr;
     CacheEntry *e;
     {
       std::unique_lock lock(s.mutex);
-      e = s.index.find(id);
+      e = s.index.find(id, h);
       if (e != nullptr) {
         if (e->epoch == o.epoch) {
           if (e->size != size || (e->layout != 0 && o.layout != 0 && e->layout != o.layout)) {
@@ -416,9 +401,10 @@ struct WorkerCache::Impl {
   }
 
   Result<CacheHandle> find(DataId id, const AcquireOptions &o) {
-    auto &s = shard_of(id);
+    const std::uint64_t h = id.hash();
+    auto &s = shard_of(h);
     std::unique_lock lock(s.mutex);
-    auto *e = s.index.find(id);
+    auto *e = s.index.find(id, h);
     if (e == nullptr || e->epoch != o.epoch || e->state.load(std::memory_order_acquire) != EntryState::ready) {
       return Error(Errc::not_found, "WorkerCache::find: data id " + id.to_string() + " at epoch " +
                                         std::to_string(o.epoch) + " is not cached (or not filled yet)");
@@ -457,11 +443,12 @@ Result<CacheHandle> WorkerCache::acquire_with(DataId id, std::size_t size, FillR
 Result<CacheHandle> WorkerCache::find(DataId id, const AcquireOptions &options) { return impl_->find(id, options); }
 
 bool WorkerCache::invalidate(DataId id) {
-  auto &s = impl_->shard_of(id);
+  const std::uint64_t h = id.hash();
+  auto &s = impl_->shard_of(h);
   CacheEntry *e;
   {
     std::lock_guard lock(s.mutex);
-    e = s.index.find(id);
+    e = s.index.find(id, h);
     if (e == nullptr) return false;
     Impl::detach_locked(s, e);
   }

@@ -154,7 +154,7 @@ Result<void> fast_memcpy_bytes(void *dst, const void *src, std::size_t dst_bytes
     std::snprintf(where, sizeof where, " (dst %p, src %p)", dst, src);
     return Error(Errc::invalid_argument, std::string("fast_memcpy: arrays must be 64-byte aligned") + where);
   }
-  if (dst_bytes != 0) memcpy_nt(dst, src, dst_bytes);
+  memcpy_nt(dst, src, dst_bytes);
   return success();
 }
 

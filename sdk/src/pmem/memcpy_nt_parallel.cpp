@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "memcpy_nt_isa.hpp"
+#include "unimem/core/align.hpp"
 #include "unimem/pmem/memcpy_nt.hpp"
 
 namespace unimem::pmem {
@@ -49,7 +50,7 @@ class CopyWorkers {
   }
 
   void copy(char *dst, const char *src, std::size_t n, unsigned threads, std::size_t total) {
-    const std::size_t chunk = (n / threads + kPage - 1) / kPage * kPage;
+    const std::size_t chunk = align_up(n / threads, kPage);
     Job job;
     std::vector<Chunk> chunks;
     for (std::size_t at = 0; at < n; at += chunk) {
