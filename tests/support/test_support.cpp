@@ -8,12 +8,25 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 namespace unimem::test {
 
 std::string unique_name(const std::string &label) {
+  const std::string prefix = "unimem-test-" + std::to_string(getpid()) + "-";
+  // Regions under this pid's prefix before our first name are leftovers of a killed process that
+  // had the same pid; they would make our exclusive creates fail.
+  static const bool swept = [&] {
+    std::error_code ec;
+    for (const auto &entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
+      const std::string file = entry.path().filename().string();
+      if (file.starts_with(prefix)) shm_unlink(("/" + file).c_str());
+    }
+    return true;
+  }();
+  (void)swept;
   static std::atomic<int> counter{0};
-  return "unimem-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + label;
+  return prefix + std::to_string(counter++) + "-" + label;
 }
 
 ShmNameGuard::~ShmNameGuard() {
