@@ -70,6 +70,45 @@ TYPED_TEST(MapConformance, RandomOperationsMatchStdUnorderedMap) {
   m.destroy();
 }
 
+// Three hashes for all keys: each fills whole groups, probes across them and (the all-ones hash
+// starts in the last group) wraps around the table's end; keys of one hash share a fingerprint, so
+// every probe compares keys.
+struct ThreeHashes {
+  std::uint64_t operator()(std::uint32_t k) const noexcept {
+    constexpr std::uint64_t kHashes[] = {~std::uint64_t{0}, 0, 0x8000000000000003ull};
+    return kHashes[k % 3];
+  }
+};
+
+TEST(MapCollisions, RandomOperationsOnCollidingKeysMatchStdUnorderedMap) {
+  test::Heap<ThreadLocalAllocator> heap;
+  using Map = unordered_map<std::uint32_t, std::uint64_t, ThreadLocalAllocator, ThreeHashes>;
+  auto m = Map::create(*heap.alloc, 0, MapGrowth::automatic).value();
+  std::unordered_map<std::uint32_t, std::uint64_t> ref;
+  std::mt19937_64 rng(5);
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t x = rng();
+    const auto key = static_cast<std::uint32_t>(x % 200);
+    switch (x % 4) {
+      case 0: case 1: ASSERT_EQ(m.emplace(key, x).second, ref.emplace(key, x).second); break;
+      case 2: ASSERT_EQ(m.erase(key), ref.erase(key)); break;
+      default: {
+        auto it = m.find(key);
+        ASSERT_EQ(it == m.end(), !ref.contains(key)) << key;
+        if (it != m.end()) ASSERT_EQ(it->second, ref.at(key));
+      }
+    }
+    ASSERT_EQ(m.size(), ref.size()) << "step " << step;
+  }
+  std::size_t seen = 0;
+  for (const auto &[k, v] : m) {
+    ASSERT_EQ(ref.at(k), v);
+    ++seen;
+  }
+  EXPECT_EQ(seen, ref.size());
+  m.destroy();
+}
+
 TYPED_TEST(MapConformance, FixedMapReportsFullAndKeepsItsElements) {
   using Map = unordered_map<std::uint64_t, std::uint64_t, TypeParam>;
   auto m = Map::create(*this->heap.alloc, 100).value();
@@ -158,6 +197,37 @@ TEST_F(MapStress, RacingInsertsOfOneKeyHaveOneWinner) {
     ASSERT_EQ(winners.load(), 10) << "round " << round;
   }
   EXPECT_EQ(m.size(), 2000u);
+  m.destroy();
+}
+
+// Every key in one probe chain: the threads claim, publish, lock and erase bytes of the same group
+// words at once, so a lost update between neighbouring lanes would lose or resurrect a key.
+TEST_F(MapStress, InsertsAndErasesInSharedGroupWordsFromManyThreads) {
+  struct OneHash {
+    std::uint64_t operator()(std::uint64_t) const noexcept { return 12345; }
+  };
+  using Map = unordered_map<std::uint64_t, std::uint64_t, ThreadLocalAllocator, OneHash>;
+  constexpr std::uint64_t kPerThread = 64;
+  auto m = Map::create(*heap.alloc, 4 * kThreads * kPerThread).value();
+  std::atomic<int> go{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      while (go.load() == 0) {}
+      for (std::uint64_t i = 0; i < kPerThread; ++i) ASSERT_TRUE(m.emplace(i * kThreads + t, t).second);
+      for (std::uint64_t i = 0; i < kPerThread; i += 2) ASSERT_EQ(m.erase(i * kThreads + t), 1u);
+      for (std::uint64_t i = 1; i < kPerThread; i += 2) m.insert_or_assign(i * kThreads + t, t + 100);
+    });
+  }
+  go.store(1);
+  for (auto &th : threads) th.join();
+  EXPECT_EQ(m.size(), kThreads * kPerThread / 2);
+  for (std::uint64_t k = 0; k < kThreads * kPerThread; ++k) {
+    std::uint64_t v = 0;
+    const bool odd = (k / kThreads) % 2 == 1;
+    ASSERT_EQ(m.get(k, v), odd) << k;
+    if (odd) ASSERT_EQ(v, k % kThreads + 100) << k;
+  }
   m.destroy();
 }
 

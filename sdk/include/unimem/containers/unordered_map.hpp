@@ -2,21 +2,28 @@
 // many host threads, processes and GPU threads insert into, probe and erase from at the same time.
 //
 // Layout (in the region; one block for the table):
-//   struct state { uint64 tag; OffsetPtr<Atomic<uint32>> ctrl; OffsetPtr<pair<const K, V>> slots;
+//   struct state { uint64 tag; OffsetPtr<Atomic<uint64>> ctrl; OffsetPtr<pair<const K, V>> slots;
 //                  uint64 capacity; Atomic<uint64> size, used; uint32 max_load_percent, growth; }
-//   ctrl[capacity]   one control word per slot, probed alone (16 per cache line)
-//   slots[capacity]  the key/value pairs
-// capacity is a power of two; a key's probe sequence is linear from hash & (capacity - 1).
+//   ctrl[capacity / 8]  one control byte per slot, eight to a 64-bit word: a group
+//   slots[capacity]     the key/value pairs
+// capacity is a power of two, at least 8 (create() reserves); a key's probe sequence visits groups linearly from
+// hash & (groups - 1), and a lookup tests a group's eight bytes at once (detail/byte_lanes.hpp),
+// so a miss usually ends after one word, without a branch per slot.
 //
-// Control word: 0 empty; 1 busy (claimed, the pair is being written); 2 erased (a tombstone);
-// otherwise full = 0x80000000 | 30 hash bits (the fingerprint), with 0x40000000 set while a writer
-// assigns the value. Only these transitions exist between rehashes:
-//   empty -> busy (CAS, one winner) -> full (release store, after the pair is written)
-//   full <-> full|lock (value assignment, get())      full -> erased (CAS)
+// Control byte: 0 empty; 1 busy (claimed, the pair is being written); 2 erased (a tombstone);
+// otherwise full = 0x80 | 6 hash bits (the fingerprint), with 0x40 set while a writer assigns the
+// value. A byte changes only by an atomic operation on its group's word (GPUs have no byte
+// atomics), and only by these transitions between rehashes:
+//   empty -> busy (CAS of the group word, one winner) -> full (atomic add, after the pair is written)
+//   full <-> full|lock (value assignment, get())      full|lock -> erased
 // So a key, once published, never moves or changes until rehash(): a find() that loaded `full`
 // with acquire reads a complete pair, and its iterator stays readable even if the key is erased.
-// Tombstones are not reused by insert (two racing inserts of one key could otherwise both succeed);
-// rehash() and clear() remove them.
+// No group regains an empty byte before rehash, so a key lies in the first group of its sequence
+// that had an empty byte when it was inserted, and a lookup stops at the first group with one.
+// An insert claims a byte by a CAS of the whole word it inspected (no key entered that group
+// meanwhile) and waits while the group holds a busy byte (it may be the same key, being
+// published). Tombstones are not reused by insert (two racing inserts of one key could otherwise
+// both succeed); rehash() and clear() remove them.
 //
 // Concurrency contract:
 //   insert, emplace, insert_or_assign, find, contains, get, erase(key): any number of host threads,
@@ -45,9 +52,11 @@
 #include <type_traits>
 
 #include "unimem/containers/detail/allocator_ref.hpp"
+#include "unimem/containers/detail/byte_lanes.hpp"
 #include "unimem/containers/detail/region_object.hpp"
 #include "unimem/containers/hash.hpp"
 #include "unimem/containers/pair.hpp"
+#include "unimem/core/align.hpp"
 #include "unimem/core/config.hpp"
 #include "unimem/core/error.hpp"
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
@@ -66,7 +75,7 @@ namespace detail {
 template <class Slot>
 struct map_state {
   std::uint64_t tag;
-  OffsetPtr<Atomic<std::uint32_t>> ctrl;
+  OffsetPtr<Atomic<std::uint64_t>> ctrl;  ///< capacity / 8 group words
   OffsetPtr<Slot> slots;
   std::uint64_t capacity;
   Atomic<std::uint64_t> size;
@@ -94,7 +103,7 @@ class unordered_map
   using hasher = Hash;
   using key_equal = KeyEqual;
   using typename base::state;
-  static constexpr std::uint64_t kTypeTag = detail::type_tag<K, V>("unimem::unordered_map");
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<K, V>("unimem::unordered_map/byte-groups");
   static constexpr std::string_view kName = "unordered_map";
   template <class B>
   using rebound = unordered_map<K, V, B, Hash, KeyEqual>;
@@ -130,10 +139,10 @@ class unordered_map
     friend class unordered_map;
     template <bool>
     friend class basic_iterator;
-    UNIMEM_HOST_DEVICE basic_iterator(Atomic<std::uint32_t> *ctrl, value_type *slots, std::uint64_t cap,
+    UNIMEM_HOST_DEVICE basic_iterator(Atomic<std::uint64_t> *ctrl, value_type *slots, std::uint64_t cap,
                                       std::uint64_t i) noexcept
         : ctrl_(ctrl), slots_(slots), cap_(cap), i_(i) {}
-    Atomic<std::uint32_t> *ctrl_ = nullptr;
+    Atomic<std::uint64_t> *ctrl_ = nullptr;
     value_type *slots_ = nullptr;
     std::uint64_t cap_ = 0;
     std::uint64_t i_ = 0;
@@ -180,18 +189,17 @@ class unordered_map
   }
 
   // ---- lookup (concurrent, lock-free) ----
-  UNIMEM_HOST_DEVICE iterator find(const K &key) const noexcept { return at(locate(key)); }
-  UNIMEM_HOST_DEVICE bool contains(const K &key) const noexcept { return locate(key) != s_->capacity; }
+  UNIMEM_HOST_DEVICE iterator find(const K &key) const noexcept { return locate(key); }
+  UNIMEM_HOST_DEVICE bool contains(const K &key) const noexcept { return locate(key).i_ != s_->capacity; }
   UNIMEM_HOST_DEVICE size_type count(const K &key) const noexcept { return contains(key) ? 1 : 0; }
   /// @brief Copies the value of @p key into @p out under the slot's lock (consistent even while
   /// another thread assigns it). @return false if the key is absent.
   UNIMEM_HOST_DEVICE bool get(const K &key, V &out) const noexcept {
-    const std::uint64_t i = locate(key);
+    const std::uint64_t i = locate(key).i_;
     if (i == s_->capacity) return false;
-    std::uint32_t c;
-    if (!lock_value(i, c)) return false;  // erased meanwhile
+    if (!lock_value(i)) return false;  // erased meanwhile
     out = slot(i).second;
-    ctrl(i).store(c, std::memory_order_release);
+    unlock_value(i);
     return true;
   }
 
@@ -214,16 +222,15 @@ class unordered_map
   UNIMEM_HOST_DEVICE pair<iterator, bool> insert_or_assign(const K &key, const V &value) noexcept {
     pair<iterator, bool> r = emplace(key, value);
     if (r.second || r.first == end()) return r;
-    std::uint32_t c;
-    if (lock_value(r.first.i_, c)) {
+    if (lock_value(r.first.i_)) {
       slot(r.first.i_).second = value;
-      ctrl(r.first.i_).store(c, std::memory_order_release);
+      unlock_value(r.first.i_);
     }
     return r;
   }
   /// @return 1 if @p key was erased, 0 if it was absent (or erased by another thread first).
   UNIMEM_HOST_DEVICE size_type erase(const K &key) noexcept {
-    const std::uint64_t i = locate(key);
+    const std::uint64_t i = locate(key).i_;
     return i != s_->capacity && erase_at(i) ? 1 : 0;
   }
   /// @return the next element (single writer).
@@ -235,7 +242,7 @@ class unordered_map
   // ---- single-writer operations ----
   /// @brief Empties the table (keeps its capacity, removes tombstones).
   UNIMEM_HOST_DEVICE void clear() noexcept {
-    for (std::uint64_t i = 0; i < s_->capacity; ++i) ctrl(i).store(kEmpty, std::memory_order_relaxed);
+    for (std::uint64_t g = 0; g < s_->capacity / kGroup; ++g) group(g).store(detail::kEachLane * kEmpty, std::memory_order_relaxed);
     s_->size.store(0, std::memory_order_relaxed);
     s_->used.store(0, std::memory_order_relaxed);
   }
@@ -250,18 +257,19 @@ class unordered_map
     const std::uint64_t min_slots = size() * 100 / s_->max_load_percent + 1;
     std::uint64_t cap = 8;
     while (cap < slots || cap < min_slots) cap <<= 1;
-    const std::uint64_t ctrl_bytes = (cap * sizeof(std::uint32_t) + alignof(value_type) + 15) & ~std::uint64_t{15};
-    const OffsetPtr<void> block = a_.allocate(ctrl_bytes + cap * sizeof(value_type), alignof(value_type));
+    constexpr std::uint64_t align = alignof(value_type) > 8 ? alignof(value_type) : 8;
+    const std::uint64_t ctrl_bytes = align_up(cap, align);  // a byte per slot
+    const OffsetPtr<void> block = a_.allocate(ctrl_bytes + cap * sizeof(value_type), align);
     if (block.is_null()) return false;
-    const OffsetPtr<Atomic<std::uint32_t>> old_ctrl = s_->ctrl;
+    const OffsetPtr<Atomic<std::uint64_t>> old_ctrl = s_->ctrl;
     const OffsetPtr<value_type> old_slots = s_->slots;
     const std::uint64_t old_cap = s_->capacity;
-    s_->ctrl = block.template cast<Atomic<std::uint32_t>>();
+    s_->ctrl = block.template cast<Atomic<std::uint64_t>>();
     s_->slots = OffsetPtr<value_type>(block.offset() + ctrl_bytes);
     s_->capacity = cap;
     clear();
-    for (std::uint64_t i = 0; i < old_cap; ++i) {
-      if (!is_full(a_.address(old_ctrl)[i].load(std::memory_order_relaxed))) continue;
+    Atomic<std::uint64_t> *const old_groups = a_.address(old_ctrl);
+    for (std::uint64_t i = next_full(old_groups, old_cap, 0); i < old_cap; i = next_full(old_groups, old_cap, i + 1)) {
       const value_type &kv = a_.address(old_slots)[i];
       const std::uint64_t h = Hash{}(kv.first);
       const Claim cl = claim(kv.first, h);
@@ -272,7 +280,7 @@ class unordered_map
   }
 
   // ---- iteration (single writer) ----
-  UNIMEM_HOST_DEVICE iterator begin() const noexcept { return at(next_full(&ctrl(0), s_->capacity, 0)); }
+  UNIMEM_HOST_DEVICE iterator begin() const noexcept { return at(next_full(a_.address(s_->ctrl), s_->capacity, 0)); }
   UNIMEM_HOST_DEVICE iterator end() const noexcept { return at(s_->capacity); }
   UNIMEM_HOST_DEVICE const_iterator cbegin() const noexcept { return begin(); }
   UNIMEM_HOST_DEVICE const_iterator cend() const noexcept { return end(); }
@@ -281,11 +289,13 @@ class unordered_map
   template <class, class, class>
   friend class detail::RegionObject;
 
-  static constexpr std::uint32_t kEmpty = 0;
-  static constexpr std::uint32_t kBusy = 1;
-  static constexpr std::uint32_t kErased = 2;
-  static constexpr std::uint32_t kFull = 0x80000000u;
-  static constexpr std::uint32_t kLock = 0x40000000u;
+  static constexpr std::uint64_t kGroup = 8;  ///< slots per control word
+  static constexpr std::uint8_t kEmpty = 0;  ///< so detail::zero_lanes finds the empty slots
+  static constexpr std::uint8_t kBusy = 1;
+  static constexpr std::uint8_t kErased = 2;
+  static constexpr std::uint8_t kFull = 0x80;
+  static constexpr std::uint8_t kLock = 0x40;
+  static constexpr std::uint64_t kLockLanes = detail::kEachLane * kLock;
 
   struct Claim {
     std::uint64_t index;  ///< capacity when the table is full
@@ -294,91 +304,132 @@ class unordered_map
 
   UNIMEM_HOST_DEVICE unordered_map(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
 
-  UNIMEM_HOST_DEVICE static constexpr std::uint32_t fingerprint(std::uint64_t h) noexcept {
-    return kFull | static_cast<std::uint32_t>(h >> 34);
+  UNIMEM_HOST_DEVICE static constexpr std::uint8_t fingerprint(std::uint64_t h) noexcept {
+    return static_cast<std::uint8_t>(kFull | (h >> 58));  // the top bits: the low ones pick the group
   }
-  UNIMEM_HOST_DEVICE static constexpr bool is_full(std::uint32_t c) noexcept { return (c & kFull) != 0; }
-  UNIMEM_HOST_DEVICE Atomic<std::uint32_t> &ctrl(std::uint64_t i) const noexcept { return a_.address(s_->ctrl)[i]; }
+  /// The lanes of group word @p w that hold a key with fingerprint @p fp (locked or not).
+  UNIMEM_HOST_DEVICE static constexpr std::uint64_t matches(std::uint64_t w, std::uint8_t fp) noexcept {
+    return detail::lanes_equal(w & ~kLockLanes, fp);
+  }
+  UNIMEM_HOST_DEVICE static constexpr unsigned shift_of(std::uint64_t i) noexcept { return 8 * (i % kGroup); }
+  UNIMEM_HOST_DEVICE Atomic<std::uint64_t> &group(std::uint64_t g) const noexcept { return a_.address(s_->ctrl)[g]; }
   UNIMEM_HOST_DEVICE value_type &slot(std::uint64_t i) const noexcept { return a_.address(s_->slots)[i]; }
   UNIMEM_HOST_DEVICE iterator at(std::uint64_t i) const noexcept {
     return {a_.address(s_->ctrl), a_.address(s_->slots), s_->capacity, i};
   }
-  /// The slot of @p key, or capacity. Lock-free: busy slots are nobody's key yet, so skipped. The
-  /// table's addresses are read once into locals: the acquire loads would otherwise force the
-  /// compiler to reload them every probe. (Reading control words four at a time before branching
-  /// was tried and halved hit throughput: more branches depend on the cache misses.)
-  UNIMEM_HOST_DEVICE std::uint64_t locate(const K &key) const noexcept {
+  /// Starts loading group @p g's first slot line beside its control word (on the host; kernels
+  /// hide latency with other warps). Keys fill a group from its first lane, so a hit then waits for
+  /// one memory round trip, not two, and an insert's pair store finds its line owned before the
+  /// publishing atomic, which on x86 waits for earlier stores to drain.
+  template <bool ForWrite>
+  UNIMEM_HOST_DEVICE static void prefetch_slots(const value_type *slots, std::uint64_t g) noexcept {
+#if defined(UNIMEM_DEVICE_PASS)
+    (void)slots, (void)g;
+#else
+    __builtin_prefetch(&slots[g * kGroup], ForWrite ? 1 : 0);
+#endif
+  }
+  /// The element of @p key, or end(). Lock-free: busy slots are nobody's key yet, so skipped. Group
+  /// words are read relaxed and only a fingerprint match pays for an acquire fence (a compiler
+  /// barrier on x86, a real fence on GPUs), so a miss has no barrier at all; the table's addresses
+  /// are read once, for the probe and the result.
+  UNIMEM_HOST_DEVICE iterator locate(const K &key) const noexcept {
+    Atomic<std::uint64_t> *const ctrl = a_.address(s_->ctrl);
+    value_type *const slots = a_.address(s_->slots);
     const std::uint64_t cap = s_->capacity;
-    Atomic<std::uint32_t> *const ctrl = a_.address(s_->ctrl);
-    const value_type *const slots = a_.address(s_->slots);
+    const std::uint64_t mask = cap / kGroup - 1;
     const std::uint64_t h = Hash{}(key);
-    const std::uint32_t fp = fingerprint(h);
-    const std::uint64_t mask = cap - 1;
-    std::uint64_t i = h & mask;
-    for (std::uint64_t probes = 0; probes < cap; ++probes, i = (i + 1) & mask) {
-      const std::uint32_t c = ctrl[i].load(std::memory_order_acquire);
-      if (c == kEmpty) return cap;
-      if ((c & ~kLock) == fp && KeyEqual{}(slots[i].first, key)) return i;
+    const std::uint8_t fp = fingerprint(h);
+    std::uint64_t g = h & mask;
+    prefetch_slots<false>(slots, g);
+    for (std::uint64_t left = mask;; --left, g = (g + 1) & mask) {
+      const std::uint64_t w = ctrl[g].load(UNIMEM_TSAN ? std::memory_order_acquire : std::memory_order_relaxed);
+      for (std::uint64_t m = matches(w, fp); m != 0; m &= m - 1) {
+        // with publish's release: the pair is whole (TSan, which ignores fences, acquired above)
+        if constexpr (!UNIMEM_TSAN) unimem::atomic_thread_fence(std::memory_order_acquire);
+        const std::uint64_t i = g * kGroup + detail::lowest_lane(m);
+        if (KeyEqual{}(slots[i].first, key)) return {ctrl, slots, cap, i};
+      }
+      // a created map has at least one group; the count bounds a table that racing inserts filled
+      if (detail::zero_lanes(w) != 0 || left == 0) return {ctrl, slots, cap, cap};
     }
-    return cap;
   }
 
   /// Finds @p key or claims an empty slot for it (empty -> busy).
   UNIMEM_HOST_DEVICE Claim claim(const K &key, std::uint64_t h) noexcept {
     const std::uint64_t cap = s_->capacity;
-    if (cap == 0) return {0, false};
     const std::uint64_t limit = cap * s_->max_load_percent / 100;
-    Atomic<std::uint32_t> *const ctrl = a_.address(s_->ctrl);
+    Atomic<std::uint64_t> *const ctrl = a_.address(s_->ctrl);
     const value_type *const slots = a_.address(s_->slots);
-    const std::uint32_t fp = fingerprint(h);
-    const std::uint64_t mask = cap - 1;
-    std::uint64_t i = h & mask;
-    for (std::uint64_t probes = 0; probes < cap;) {
-      std::uint32_t c = ctrl[i].load(std::memory_order_acquire);
-      if (c == kEmpty) {
-        if (s_->used.load(std::memory_order_relaxed) >= limit) return {cap, false};
-        if (ctrl[i].compare_exchange_strong(c, kBusy, std::memory_order_acq_rel)) {
-          s_->used.fetch_add(1, std::memory_order_relaxed);
-          return {i, true};
-        }
-        continue;  // lost the race for this slot: look at what the winner put there
-      }
-      if (c == kBusy) {
+    const std::uint8_t fp = fingerprint(h);
+    const std::uint64_t mask = cap / kGroup - 1;
+    std::uint64_t g = h & mask;
+    prefetch_slots<true>(slots, g);
+    for (std::uint64_t probes = 0; probes < cap / kGroup;) {
+      std::uint64_t w = ctrl[g].load(std::memory_order_acquire);
+      if (detail::lanes_equal(w, kBusy) != 0) {
         this_thread::yield();  // another insert publishes it within a few stores; it may be our key
         continue;
       }
-      if ((c & ~kLock) == fp && KeyEqual{}(slots[i].first, key)) return {i, false};
+      for (std::uint64_t m = matches(w, fp); m != 0; m &= m - 1) {
+        const std::uint64_t i = g * kGroup + detail::lowest_lane(m);
+        if (KeyEqual{}(slots[i].first, key)) return {i, false};
+      }
+      if (const std::uint64_t empty = detail::zero_lanes(w); empty != 0) {
+        if (s_->used.load(std::memory_order_relaxed) >= limit) return {cap, false};
+        const unsigned lane = detail::lowest_lane(empty);
+        if (ctrl[g].compare_exchange_strong(w, w | std::uint64_t{kBusy} << 8 * lane, std::memory_order_acq_rel)) {
+          s_->used.fetch_add(1, std::memory_order_relaxed);
+          return {g * kGroup + lane, true};
+        }
+        continue;  // the group changed since we read it: look again at what is there now
+      }
       ++probes;
-      i = (i + 1) & mask;
+      g = (g + 1) & mask;
     }
     return {cap, false};
   }
   UNIMEM_HOST_DEVICE void publish(std::uint64_t i, std::uint64_t h, const K &key, const V &value) noexcept {
     ::new (&slot(i)) value_type(key, value);
-    ctrl(i).store(fingerprint(h), std::memory_order_release);
+    // busy -> full: the byte is ours alone, so adding the difference carries into no other lane
+    group(i / kGroup).fetch_add(static_cast<std::uint64_t>(fingerprint(h) - kBusy) << shift_of(i), std::memory_order_release);
     s_->size.fetch_add(1, std::memory_order_relaxed);
   }
-  /// Sets the lock bit of full slot @p i; @p c receives the unlocked word. False if it was erased.
-  UNIMEM_HOST_DEVICE bool lock_value(std::uint64_t i, std::uint32_t &c) const noexcept {
+  /// Sets the lock bit of full slot @p i. @return its locked control byte, or 0 if it was erased.
+  UNIMEM_HOST_DEVICE std::uint8_t lock_value(std::uint64_t i) const noexcept {
+    Atomic<std::uint64_t> &word = group(i / kGroup);
+    const unsigned shift = shift_of(i);
+    std::uint64_t w = word.load(std::memory_order_relaxed);
     for (;;) {
-      c = ctrl(i).load(std::memory_order_relaxed) & ~kLock;
-      if (!is_full(c)) return false;
-      std::uint32_t expected = c;
-      if (ctrl(i).compare_exchange_strong(expected, c | kLock, std::memory_order_acquire)) return true;
-      if (!is_full(expected)) return false;
-      this_thread::yield();
+      const auto c = static_cast<std::uint8_t>(w >> shift);
+      if ((c & kFull) == 0) return 0;
+      if ((c & kLock) != 0) {
+        this_thread::yield();
+        w = word.load(std::memory_order_relaxed);
+      } else if (word.compare_exchange_strong(w, w | std::uint64_t{kLock} << shift, std::memory_order_acquire)) {
+        return c | kLock;
+      }
     }
   }
+  UNIMEM_HOST_DEVICE void unlock_value(std::uint64_t i) const noexcept {
+    group(i / kGroup).fetch_and(~(std::uint64_t{kLock} << shift_of(i)), std::memory_order_release);
+  }
   UNIMEM_HOST_DEVICE bool erase_at(std::uint64_t i) noexcept {
-    std::uint32_t c;
-    if (!lock_value(i, c)) return false;  // erased by someone else
-    ctrl(i).store(kErased, std::memory_order_release);
+    const std::uint8_t c = lock_value(i);
+    if (c == 0) return false;  // erased by someone else
+    // full|lock -> erased, exactly: the locked byte is ours alone and larger than kErased
+    group(i / kGroup).fetch_sub(static_cast<std::uint64_t>(c - kErased) << shift_of(i), std::memory_order_release);
     s_->size.fetch_sub(1, std::memory_order_relaxed);
     return true;
   }
-  UNIMEM_HOST_DEVICE static std::uint64_t next_full(Atomic<std::uint32_t> *ctrl, std::uint64_t cap, std::uint64_t i) noexcept {
-    while (i < cap && !is_full(ctrl[i].load(std::memory_order_acquire))) ++i;
-    return i;
+  /// The first full slot at or after @p i, or @p cap.
+  UNIMEM_HOST_DEVICE static std::uint64_t next_full(Atomic<std::uint64_t> *ctrl, std::uint64_t cap, std::uint64_t i) noexcept {
+    for (; i < cap; i = (i | (kGroup - 1)) + 1) {
+      const std::uint64_t full = ctrl[i / kGroup].load(std::memory_order_acquire) & detail::kLaneHighBits &
+                                 (~std::uint64_t{0} << shift_of(i));
+      if (full != 0) return (i & ~(kGroup - 1)) + detail::lowest_lane(full);
+    }
+    return cap;
   }
   /// Automatic growth: double when live elements fill half the limit, else just drop tombstones.
   UNIMEM_HOST_DEVICE std::uint64_t grown_capacity() const noexcept {

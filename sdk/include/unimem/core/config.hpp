@@ -70,6 +70,19 @@
 #define UNIMEM_NOINLINE
 #endif
 
+// ThreadSanitizer does not model fences: code that synchronises through an acquire fence after a
+// relaxed load uses an acquire load under it instead (the same ordering, which TSan can see).
+#if defined(__SANITIZE_THREAD__)
+#define UNIMEM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNIMEM_TSAN 1
+#endif
+#endif
+#ifndef UNIMEM_TSAN
+#define UNIMEM_TSAN 0
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define UNIMEM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNIMEM_UNLIKELY(x) __builtin_expect(!!(x), 0)
