@@ -6,8 +6,8 @@
 //                  uint64 capacity; Atomic<uint64> size, used; uint32 max_load_percent, growth; }
 //   ctrl[capacity / 8]  one control byte per slot, eight to a 64-bit word: a group
 //   slots[capacity]     the key/value pairs
-// capacity is a power of two, at least 8 (create() reserves); a key's probe sequence visits groups linearly from
-// hash & (groups - 1), and a lookup tests a group's eight bytes at once (detail/byte_lanes.hpp),
+// capacity is a power of two, at least 8 (create() reserves); a key's probe sequence visits
+// groups linearly from hash & (groups - 1), and a lookup tests a group's eight bytes at once (detail/byte_lanes.hpp),
 // so a miss usually ends after one word, without a branch per slot.
 //
 // Control byte: 0 empty; 1 busy (claimed, the pair is being written); 2 erased (a tombstone);
@@ -16,8 +16,8 @@
 // atomics), and only by these transitions between rehashes:
 //   empty -> busy (CAS of the group word, one winner) -> full (atomic add, after the pair is written)
 //   full <-> full|lock (value assignment, get())      full|lock -> erased
-// So a key, once published, never moves or changes until rehash(): a find() that loaded `full`
-// with acquire reads a complete pair, and its iterator stays readable even if the key is erased.
+// So a key, once published, never moves or changes until rehash(): a find() that saw `full` (a
+// relaxed load, then an acquire fence) reads a complete pair, and its iterator stays readable even if the key is erased.
 // No group regains an empty byte before rehash, so a key lies in the first group of its sequence
 // that had an empty byte when it was inserted, and a lookup stops at the first group with one.
 // An insert claims a byte by a CAS of the whole word it inspected (no key entered that group
@@ -27,10 +27,12 @@
 //
 // Concurrency contract:
 //   insert, emplace, insert_or_assign, find, contains, get, erase(key): any number of host threads,
-//     processes and GPU threads at once. find/contains are lock-free; insert waits only for a slot
-//     on its path that another insert has claimed and not yet published (a few stores; the winner
-//     publishes in the same loop iteration, so SIMT lanes that wait on each other make progress);
-//     insert_or_assign and get hold a per-slot lock while they copy the value.
+//     processes and GPU threads at once. find/contains are lock-free; insert waits only while a
+//     group on its path holds a slot that another insert has claimed and not yet published (a few
+//     stores; the winner publishes in the same loop iteration as its CAS, so SIMT lanes that wait
+//     on each other make progress); insert_or_assign and get hold a per-slot lock while they copy
+//     the value (two atomics on the group word, which its seven neighbours share). A process that
+//     dies between claim and publish leaves a busy slot that stalls inserts probing that group.
 //   Reading a value through an iterator is safe unless another thread assigns that key meanwhile
 //     (use get() for a consistent copy then).
 //   rehash, reserve, clear, destroy, iteration, erase(iterator), and every insert of a map created
@@ -182,7 +184,7 @@ class unordered_map
   // ---- size ----
   UNIMEM_HOST_DEVICE size_type size() const noexcept { return s_->size.load(std::memory_order_relaxed); }
   UNIMEM_HOST_DEVICE bool empty() const noexcept { return size() == 0; }
-  /// @brief Slots in the table (a power of two, or 0 before the first reserve).
+  /// @brief Slots in the table (a power of two, at least 8).
   UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->capacity; }
   UNIMEM_HOST_DEVICE float load_factor() const noexcept {
     return s_->capacity ? static_cast<float>(size()) / static_cast<float>(s_->capacity) : 0.0f;
@@ -209,9 +211,8 @@ class unordered_map
   UNIMEM_HOST_DEVICE pair<iterator, bool> emplace(const K &key, const V &value) noexcept {
     const std::uint64_t h = Hash{}(key);
     for (;;) {
-      const Claim c = claim(key, h);
+      const Claim c = claim(key, h, value);
       if (c.index != s_->capacity || s_->growth != static_cast<std::uint32_t>(MapGrowth::automatic)) {
-        if (c.claimed) publish(c.index, h, key, value);
         return {at(c.index), c.claimed};
       }
       if (!rehash(grown_capacity())) return {end(), false};
@@ -272,8 +273,7 @@ class unordered_map
     for (std::uint64_t i = next_full(old_groups, old_cap, 0); i < old_cap; i = next_full(old_groups, old_cap, i + 1)) {
       const value_type &kv = a_.address(old_slots)[i];
       const std::uint64_t h = Hash{}(kv.first);
-      const Claim cl = claim(kv.first, h);
-      publish(cl.index, h, kv.first, kv.second);
+      (void)claim(kv.first, h, kv.second);
     }
     (void)a_.deallocate(old_ctrl.template cast<void>());
     return true;
@@ -299,7 +299,7 @@ class unordered_map
 
   struct Claim {
     std::uint64_t index;  ///< capacity when the table is full
-    bool claimed;         ///< a new slot (the caller publishes it) rather than the key's existing one
+    bool claimed;         ///< a new slot, now published, rather than the key's existing one
   };
 
   UNIMEM_HOST_DEVICE unordered_map(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
@@ -355,8 +355,10 @@ class unordered_map
     }
   }
 
-  /// Finds @p key or claims an empty slot for it (empty -> busy).
-  UNIMEM_HOST_DEVICE Claim claim(const K &key, std::uint64_t h) noexcept {
+  /// Finds @p key, or claims an empty slot for it (empty -> busy) and publishes @p value there in the
+  /// same iteration: a SIMT lane that lost the CAS to this one spins on the busy slot, and on
+  /// hardware that runs a warp in lock step it must not wait for code after the loop.
+  UNIMEM_HOST_DEVICE Claim claim(const K &key, std::uint64_t h, const V &value) noexcept {
     const std::uint64_t cap = s_->capacity;
     const std::uint64_t limit = cap * s_->max_load_percent / 100;
     Atomic<std::uint64_t> *const ctrl = a_.address(s_->ctrl);
@@ -380,6 +382,7 @@ class unordered_map
         const unsigned lane = detail::lowest_lane(empty);
         if (ctrl[g].compare_exchange_strong(w, w | std::uint64_t{kBusy} << 8 * lane, std::memory_order_acq_rel)) {
           s_->used.fetch_add(1, std::memory_order_relaxed);
+          publish(g * kGroup + lane, h, key, value);
           return {g * kGroup + lane, true};
         }
         continue;  // the group changed since we read it: look again at what is there now
