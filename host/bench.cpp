@@ -342,11 +342,10 @@ void run_program(const Options &o, const fs::path &exe, ProgramRun &run, json &m
   if (!o.filter.empty()) selection.push_back("--benchmark_filter=" + o.filter);
   selection.insert(selection.end(), o.passthrough.begin(), o.passthrough.end());
 
-  // Listing first, for the progress count; its output file is none of ours (the program's main
-  // would otherwise write <program>.json into the working directory).
+  // Listing first, for the progress count.
   std::set<std::string> names;
   std::vector<std::string> list_args = selection;
-  list_args.insert(list_args.end(), {"--benchmark_list_tests=true", "--benchmark_out=/dev/null"});
+  list_args.push_back("--benchmark_list_tests=true");
   Tail list_tail;
   const int listed = run_child(exe, list_args, [&](const std::string &l) {
     list_tail.add(l);

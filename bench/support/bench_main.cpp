@@ -49,9 +49,13 @@ int main(int argc, char **argv) {
   ensure_static_tls(argv);
   std::vector<char *> args(argv, argv + argc);
   std::string out_flag;
-  bool has_out = false;
-  for (int i = 1; i < argc; ++i) has_out |= std::string(argv[i]).rfind("--benchmark_out=", 0) == 0;
-  if (!has_out) {
+  bool no_default_out = false;
+  // Listing runs nothing, and Google Benchmark would still empty the default output file.
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    no_default_out |= a.rfind("--benchmark_out=", 0) == 0 || a.rfind("--benchmark_list_tests", 0) == 0;
+  }
+  if (!no_default_out) {
     std::string prog = argv[0];
     prog = prog.substr(prog.find_last_of('/') + 1);
     out_flag = "--benchmark_out=" + prog + ".json";

@@ -19,12 +19,12 @@ std::uint64_t glibc_reserved() {
 }
 
 // jemalloc's own malloc and free (its fast paths; mallocx and dallocx take the general one), found in
-// the library itself since these names bind to glibc's everywhere else.
+// the library itself since these names bind to glibc's everywhere else. The peers call the loaded
+// pointers directly: a wrapper would add a call that unimem's side does not pay.
+void *jem_lib = nullptr;
 void *(*jem_malloc)(std::size_t) = nullptr;
 void (*jem_dealloc)(void *) = nullptr;
 int (*jem_mallctl)(const char *, void *, std::size_t *, void *, std::size_t) = nullptr;
-void *jem_alloc(std::size_t n) { return jem_malloc(n); }
-void jem_free(void *p) { jem_dealloc(p); }
 
 // jemalloc doing a created heap's job by hand: an arena of its own (default extent hooks) and an
 // explicit tcache per thread, through mallocx / dallocx. The tcache id is plain TLS (no guard check
@@ -64,8 +64,6 @@ void *(*mi_malloc)(std::size_t) = nullptr;
 void (*mi_free)(void *) = nullptr;
 void (*mi_process_info)(std::size_t *, std::size_t *, std::size_t *, std::size_t *, std::size_t *, std::size_t *,
                         std::size_t *, std::size_t *) = nullptr;
-void *mi_alloc(std::size_t n) { return mi_malloc(n); }
-void mi_dealloc(void *p) { mi_free(p); }
 std::uint64_t mi_reserved() {
   std::size_t elapsed, user, sys, rss, peak_rss, commit = 0, peak_commit, faults;
   mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
@@ -87,20 +85,20 @@ const PeerAllocator &glibc_malloc() {
 
 const PeerAllocator &jemalloc() {
   static const PeerAllocator p = [] {
-    void *lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!load(lib, "malloc", jem_malloc) || !load(lib, "free", jem_dealloc) || !load(lib, "mallctl", jem_mallctl)) {
+    jem_lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!load(jem_lib, "malloc", jem_malloc) || !load(jem_lib, "free", jem_dealloc) ||
+        !load(jem_lib, "mallctl", jem_mallctl)) {
       return PeerAllocator{"jemalloc"};
     }
-    return PeerAllocator{"jemalloc", jem_alloc, jem_free, jem_reserved};
+    return PeerAllocator{"jemalloc", jem_malloc, jem_dealloc, jem_reserved};
   }();
   return p;
 }
 
 const PeerAllocator &jemalloc_arena() {
   static const PeerAllocator p = [] {
-    void *lib = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
     std::size_t len = sizeof jem_arena;
-    if (!jemalloc().available() || !load(lib, "mallocx", jem_mallocx) || !load(lib, "dallocx", jem_dallocx) ||
+    if (!jemalloc().available() || !load(jem_lib, "mallocx", jem_mallocx) || !load(jem_lib, "dallocx", jem_dallocx) ||
         jem_mallctl("arenas.create", &jem_arena, &len, nullptr, 0) != 0) {
       return PeerAllocator{"jemalloc_arena"};
     }
@@ -116,7 +114,7 @@ const PeerAllocator &mimalloc() {
         !load(lib, "mi_process_info", mi_process_info)) {
       return PeerAllocator{"mimalloc"};
     }
-    return PeerAllocator{"mimalloc", mi_alloc, mi_dealloc, mi_reserved};
+    return PeerAllocator{"mimalloc", mi_malloc, mi_free, mi_reserved};
   }();
   return p;
 }

@@ -16,6 +16,17 @@
 namespace unimem {
 namespace {
 
+// Iteration visits exactly the reference's elements, each once, with its value.
+template <class Map>
+void expect_iteration_matches(const Map &m, const std::unordered_map<std::uint32_t, std::uint64_t> &ref) {
+  std::size_t seen = 0;
+  for (const auto &[k, v] : m) {
+    ASSERT_EQ(ref.at(k), v);
+    ++seen;
+  }
+  EXPECT_EQ(seen, ref.size());
+}
+
 template <class A>
 using MapConformance = test::HeapTest<A>;
 TYPED_TEST_SUITE(MapConformance, test::AllAllocators);
@@ -58,12 +69,7 @@ TYPED_TEST(MapConformance, RandomOperationsMatchStdUnorderedMap) {
     }
     ASSERT_EQ(m.size(), ref.size()) << "step " << step;
   }
-  std::size_t seen = 0;
-  for (const auto &[k, v] : m) {
-    ASSERT_EQ(ref.at(k), v);
-    ++seen;
-  }
-  EXPECT_EQ(seen, ref.size());
+  ASSERT_NO_FATAL_FAILURE(expect_iteration_matches(m, ref));
   // erase through iterators while iterating (single writer)
   for (auto it = m.begin(); it != m.end();) it = it->first % 2 ? m.erase(it) : std::next(it);
   for (const auto &kv : m) EXPECT_EQ(kv.first % 2, 0u);
@@ -102,12 +108,7 @@ TEST(MapCollisions, RandomOperationsOnCollidingKeysMatchStdUnorderedMap) {
     }
     ASSERT_EQ(m.size(), ref.size()) << "step " << step;
   }
-  std::size_t seen = 0;
-  for (const auto &[k, v] : m) {
-    ASSERT_EQ(ref.at(k), v);
-    ++seen;
-  }
-  EXPECT_EQ(seen, ref.size());
+  ASSERT_NO_FATAL_FAILURE(expect_iteration_matches(m, ref));
   m.destroy();
 }
 

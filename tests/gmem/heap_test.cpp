@@ -116,7 +116,7 @@ TEST(GmemHeap, LinkingTheHeapDoesNotReplaceTheProcessMalloc) {
 
 TEST(GmemHeap, HostFastPathIsJemallocsOwnAndSharesItsBlocks) {
   const unimem_heap_fast_path fast = unimem_heap_host_fast_path();
-#if defined(__SANITIZE_THREAD__)
+#if UNIMEM_TSAN
   EXPECT_EQ(fast.malloc, nullptr) << "TSan builds keep the annotated path";
   EXPECT_EQ(fast.free, nullptr);
 #else

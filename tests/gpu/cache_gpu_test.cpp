@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "support/pattern.hpp"
 #include "support/test_support.hpp"
 #include "unimem/cache/worker_cache.hpp"
 #include "unimem/memory/detail/gpu_runtime.hpp"
@@ -23,7 +24,7 @@ TEST(GpuCache, DeviceAndPinnedPlacementsHoldTheFilledData) {
   auto stream = Stream::gpu<kVendor>();
   UNIMEM_ASSERT_OK(stream);
   std::vector<unsigned char> data(1 << 20);
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i * 7 + i / 251);
+  test::fill_pattern(data.data(), data.size(), 1);
   for (auto placement : {Placement::device, Placement::pinned_host}) {
     SCOPED_TRACE(placement_name(placement));
     auto cache = WorkerCache::create({.budget = 4 << 20, .placement = placement, .stream = *stream});

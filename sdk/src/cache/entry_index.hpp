@@ -29,18 +29,15 @@ class EntryIndex {
   /// @brief Adds @p e, whose id is not in the index.
   void insert(CacheEntry *e) {
     if (2 * (size_ + 1) > slots_.size()) grow();
-    place(slots_, Slot{e->id.hash(), e});
+    place(slots_, Slot{e->hash, e});
     ++size_;
   }
 
-  /// @brief Removes @p id's entry if present.
-  void erase(const DataId &id) noexcept {
+  /// @brief Removes @p e if it is indexed (found by its stored hash and its address: no id compare).
+  void erase(const CacheEntry *e) noexcept {
     if (slots_.empty()) return;
-    const std::uint64_t h = id.hash();
-    std::size_t hole = h & mask();
-    while (slots_[hole].entry != nullptr && (slots_[hole].hash != h || !(slots_[hole].entry->id == id))) {
-      hole = (hole + 1) & mask();
-    }
+    std::size_t hole = e->hash & mask();
+    while (slots_[hole].entry != nullptr && slots_[hole].entry != e) hole = (hole + 1) & mask();
     if (slots_[hole].entry == nullptr) return;
     --size_;
     // Backward shift: pull each later slot of the run into the hole unless its home lies

@@ -120,7 +120,7 @@ struct WorkerCache::Impl {
 
   // Takes e out of its shard's map; the caller holds s.mutex.
   static void unindex_locked(Shard &s, CacheEntry *e) {
-    s.index.erase(e->id);
+    s.index.erase(e);
     e->indexed = false;
   }
 
@@ -128,7 +128,7 @@ struct WorkerCache::Impl {
 
   // Drops e if no handle holds it: out of its shard's map and its queue, then its cache reference.
   bool try_evict(CacheEntry *e) {
-    auto &s = shard_of(e->id.hash());
+    auto &s = shard_of(e->hash);
     {
       std::lock_guard lock(s.mutex);
       if (e->refs.load(std::memory_order_acquire) != 1) return false;  // a handle, or a detacher's pin
@@ -309,7 +309,7 @@ struct WorkerCache::Impl {
 
   // The filler of e (which holds the cache reference and the filler's).
   Result<CacheHandle> fill(CacheEntry *e, FillRef fill, const AcquireOptions &o) {
-    auto &s = shard_of(e->id.hash());
+    auto &s = shard_of(e->hash);
     {
       std::lock_guard lock(policy);
       ++(evicted.contains(e->id) ? capacity : cold);
@@ -391,7 +391,7 @@ struct WorkerCache::Impl {
         stale = e;
         detach_locked(s, e);
       }
-      e = new CacheEntry(core, id, o.epoch, o.layout, size);
+      e = new CacheEntry(core, id, h, o.epoch, o.layout, size);
       e->remaining_uses.store(o.remaining_uses, std::memory_order_relaxed);
       e->retain();  // the filler's; the first reference is the cache's
       s.index.insert(e);

@@ -5,6 +5,8 @@
 // returned whole when the heap is destroyed.
 #include "unimem/gmem/heap.h"
 
+#include "unimem/core/config.hpp"
+
 #include <dlfcn.h>
 #include <jemalloc/jemalloc.h>
 #include <sys/mman.h>
@@ -20,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#if defined(__SANITIZE_THREAD__)
+#if UNIMEM_TSAN
 #include <sanitizer/tsan_interface.h>
 // jemalloc is not instrumented: hand-overs of a block between threads through it are made visible.
 #define UNIMEM_TSAN_ACQUIRE(p) __tsan_acquire(p)
@@ -222,7 +224,7 @@ extern "C" {
 unimem_heap *unimem_heap_host(void) { return &host_heap; }
 
 unimem_heap_fast_path unimem_heap_host_fast_path(void) {
-#if defined(__SANITIZE_THREAD__)
+#if UNIMEM_TSAN
   return {nullptr, nullptr};
 #else
   return {fast_malloc.load(std::memory_order_relaxed), fast_free.load(std::memory_order_relaxed)};

@@ -7,8 +7,8 @@
 //   ctrl[capacity / 8]  one control byte per slot, eight to a 64-bit word: a group
 //   slots[capacity]     the key/value pairs
 // capacity is a power of two, at least 8 (create() reserves); a key's probe sequence visits
-// groups linearly from hash & (groups - 1), and a lookup tests a group's eight bytes at once (detail/byte_lanes.hpp),
-// so a miss usually ends after one word, without a branch per slot.
+// groups linearly from hash & (groups - 1), and a lookup tests a group's eight bytes at once
+// (detail/byte_lanes.hpp), so a miss usually ends after one word, without a branch per slot.
 //
 // Control byte: 0 empty; 1 busy (claimed, the pair is being written); 2 erased (a tombstone);
 // otherwise full = 0x80 | 6 hash bits (the fingerprint), with 0x40 set while a writer assigns the
@@ -17,7 +17,8 @@
 //   empty -> busy (CAS of the group word, one winner) -> full (atomic add, after the pair is written)
 //   full <-> full|lock (value assignment, get())      full|lock -> erased
 // So a key, once published, never moves or changes until rehash(): a find() that saw `full` (a
-// relaxed load, then an acquire fence) reads a complete pair, and its iterator stays readable even if the key is erased.
+// relaxed load, then an acquire fence) reads a complete pair, and its iterator stays readable even
+// if the key is erased.
 // No group regains an empty byte before rehash, so a key lies in the first group of its sequence
 // that had an empty byte when it was inserted, and a lookup stops at the first group with one.
 // An insert claims a byte by a CAS of the whole word it inspected (no key entered that group
@@ -243,7 +244,9 @@ class unordered_map
   // ---- single-writer operations ----
   /// @brief Empties the table (keeps its capacity, removes tombstones).
   UNIMEM_HOST_DEVICE void clear() noexcept {
-    for (std::uint64_t g = 0; g < s_->capacity / kGroup; ++g) group(g).store(detail::kEachLane * kEmpty, std::memory_order_relaxed);
+    for (std::uint64_t g = 0; g < s_->capacity / kGroup; ++g) {
+      group(g).store(detail::kEachLane * kEmpty, std::memory_order_relaxed);
+    }
     s_->size.store(0, std::memory_order_relaxed);
     s_->used.store(0, std::memory_order_relaxed);
   }
@@ -312,6 +315,10 @@ class unordered_map
     return detail::lanes_equal(w & ~kLockLanes, fp);
   }
   UNIMEM_HOST_DEVICE static constexpr unsigned shift_of(std::uint64_t i) noexcept { return 8 * (i % kGroup); }
+  /// Byte value @p v placed in slot @p i's lane of its group word.
+  UNIMEM_HOST_DEVICE static constexpr std::uint64_t in_lane(std::uint64_t i, unsigned v) noexcept {
+    return std::uint64_t{v} << shift_of(i);
+  }
   UNIMEM_HOST_DEVICE Atomic<std::uint64_t> &group(std::uint64_t g) const noexcept { return a_.address(s_->ctrl)[g]; }
   UNIMEM_HOST_DEVICE value_type &slot(std::uint64_t i) const noexcept { return a_.address(s_->slots)[i]; }
   UNIMEM_HOST_DEVICE iterator at(std::uint64_t i) const noexcept {
@@ -380,10 +387,11 @@ class unordered_map
       if (const std::uint64_t empty = detail::zero_lanes(w); empty != 0) {
         if (s_->used.load(std::memory_order_relaxed) >= limit) return {cap, false};
         const unsigned lane = detail::lowest_lane(empty);
-        if (ctrl[g].compare_exchange_strong(w, w | std::uint64_t{kBusy} << 8 * lane, std::memory_order_acq_rel)) {
+        const std::uint64_t i = g * kGroup + lane;
+        if (ctrl[g].compare_exchange_strong(w, w | in_lane(i, kBusy), std::memory_order_acq_rel)) {
           s_->used.fetch_add(1, std::memory_order_relaxed);
-          publish(g * kGroup + lane, h, key, value);
-          return {g * kGroup + lane, true};
+          publish(i, h, key, value);
+          return {i, true};
         }
         continue;  // the group changed since we read it: look again at what is there now
       }
@@ -395,7 +403,7 @@ class unordered_map
   UNIMEM_HOST_DEVICE void publish(std::uint64_t i, std::uint64_t h, const K &key, const V &value) noexcept {
     ::new (&slot(i)) value_type(key, value);
     // busy -> full: the byte is ours alone, so adding the difference carries into no other lane
-    group(i / kGroup).fetch_add(static_cast<std::uint64_t>(fingerprint(h) - kBusy) << shift_of(i), std::memory_order_release);
+    group(i / kGroup).fetch_add(in_lane(i, fingerprint(h) - kBusy), std::memory_order_release);
     s_->size.fetch_add(1, std::memory_order_relaxed);
   }
   /// Sets the lock bit of full slot @p i. @return its locked control byte, or 0 if it was erased.
@@ -409,24 +417,25 @@ class unordered_map
       if ((c & kLock) != 0) {
         this_thread::yield();
         w = word.load(std::memory_order_relaxed);
-      } else if (word.compare_exchange_strong(w, w | std::uint64_t{kLock} << shift, std::memory_order_acquire)) {
+      } else if (word.compare_exchange_strong(w, w | in_lane(i, kLock), std::memory_order_acquire)) {
         return c | kLock;
       }
     }
   }
   UNIMEM_HOST_DEVICE void unlock_value(std::uint64_t i) const noexcept {
-    group(i / kGroup).fetch_and(~(std::uint64_t{kLock} << shift_of(i)), std::memory_order_release);
+    group(i / kGroup).fetch_and(~in_lane(i, kLock), std::memory_order_release);
   }
   UNIMEM_HOST_DEVICE bool erase_at(std::uint64_t i) noexcept {
     const std::uint8_t c = lock_value(i);
     if (c == 0) return false;  // erased by someone else
     // full|lock -> erased, exactly: the locked byte is ours alone and larger than kErased
-    group(i / kGroup).fetch_sub(static_cast<std::uint64_t>(c - kErased) << shift_of(i), std::memory_order_release);
+    group(i / kGroup).fetch_sub(in_lane(i, c - kErased), std::memory_order_release);
     s_->size.fetch_sub(1, std::memory_order_relaxed);
     return true;
   }
   /// The first full slot at or after @p i, or @p cap.
-  UNIMEM_HOST_DEVICE static std::uint64_t next_full(Atomic<std::uint64_t> *ctrl, std::uint64_t cap, std::uint64_t i) noexcept {
+  UNIMEM_HOST_DEVICE static std::uint64_t next_full(Atomic<std::uint64_t> *ctrl, std::uint64_t cap,
+                                                    std::uint64_t i) noexcept {
     for (; i < cap; i = (i | (kGroup - 1)) + 1) {
       const std::uint64_t full = ctrl[i / kGroup].load(std::memory_order_acquire) & detail::kLaneHighBits &
                                  (~std::uint64_t{0} << shift_of(i));

@@ -3,7 +3,9 @@
 //
 //   struct CacheEntry {
 //     shared_ptr<CacheCore> core       where the buffer came from and whose budget it is charged to
-//     DataId id; epoch; layout; size   immutable after creation
+//     DataId id; hash; epoch; layout; size
+//                                      immutable after creation (hash = id.hash(), which the shard,
+//                                      the index and its erase all need)
 //     byte *data                       written once by the filler, before state leaves `filling`
 //     atomic refs                      live handles + 1 while the cache holds it (index or queues)
 //     atomic state                     filling -> ready | failed, once; waiters wait on it
@@ -33,11 +35,13 @@ struct CacheCore;
 enum class EntryState : std::uint8_t { filling, ready, failed };
 
 struct CacheEntry {
-  CacheEntry(std::shared_ptr<CacheCore> c, DataId i, std::uint64_t e, std::uint64_t l, std::size_t s) noexcept
-      : core(std::move(c)), id(i), epoch(e), layout(l), size(s) {}
+  CacheEntry(std::shared_ptr<CacheCore> c, DataId i, std::uint64_t h, std::uint64_t e, std::uint64_t l,
+             std::size_t s) noexcept
+      : core(std::move(c)), id(i), hash(h), epoch(e), layout(l), size(s) {}
 
   std::shared_ptr<CacheCore> core;
   const DataId id;
+  const std::uint64_t hash;  // id.hash()
   const std::uint64_t epoch;
   const std::uint64_t layout;
   const std::size_t size;
