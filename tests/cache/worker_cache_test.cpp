@@ -1,8 +1,8 @@
 // WorkerCache semantics: hits and misses, the budget under random and concurrent use (with every
 // buffer's contents checked), pinned buffers never evicted, one fill under concurrency, failed
 // fills, invalidation and epochs, shape errors, items larger than the budget, acquire_all, the
-// keep class and the remaining-uses hint, LRU/FIFO against reference models, S3-FIFO's scan
-// resistance, and handles that outlive their cache.
+// keep class, the remaining-uses hint and the hinted policy, LRU/FIFO/hinted against reference
+// models, S3-FIFO's scan resistance, and handles that outlive their cache.
 #include "unimem/cache/worker_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -153,7 +153,10 @@ TEST(WorkerCache, StressBudgetAndContentsUnderThreads) {
       std::vector<std::pair<std::uint64_t, CacheHandle>> held;
       for (int op = 0; op < 4000 && !bad; ++op) {
         const std::uint64_t k = rng() % 300;
-        auto h = get(c, l, k, 512 + (k % 17) * 1024);
+        // A third of the acquires carry a hint, so entries move between the policies' queues.
+        AcquireOptions o;
+        if (rng() % 3 == 0) o.remaining_uses = static_cast<std::uint32_t>(rng() % 4);
+        auto h = get(c, l, k, 512 + (k % 17) * 1024, o);
         if (!h || !holds(*h, k) || c.stats().bytes_cached > budget) bad = true;
         if (h && rng() % 4 == 0) held.emplace_back(k, std::move(h).value());
         if (held.size() > 3) {
@@ -441,6 +444,40 @@ TEST(WorkerCache, S3FifoKeepsAHotSetThroughAScan) {
   for (std::uint64_t k = 1000; k < 1100; ++k) UNIMEM_ASSERT_OK(get(c, l, k, 64));
   EXPECT_GT(c.stats().capacity_misses, 0u);
   EXPECT_GT(c.stats().cold_misses, 15000u);
+}
+
+TEST(WorkerCache, HintedEntriesGoAfterUnhintedOnesFarthestNextUseFirst) {
+  for (auto policy : {EvictionPolicy::s3fifo, EvictionPolicy::lru, EvictionPolicy::fifo}) {
+    SCOPED_TRACE(policy_name(policy));
+    auto c = make(4 * 1024, policy);
+    Loader l;
+    UNIMEM_ASSERT_OK(get(c, l, 1, 1024));
+    UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.remaining_uses = 8}));
+    UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.remaining_uses = 1}));
+    UNIMEM_ASSERT_OK(get(c, l, 4, 1024, {.remaining_uses = 8}));
+    UNIMEM_ASSERT_OK(get(c, l, 5, 1024, {.remaining_uses = 8}));  // 1 goes: no hint, no promise
+    UNIMEM_ASSERT_OK(get(c, l, 6, 1024, {.remaining_uses = 8}));  // 3 goes: 2/1 beats 3/8^1.5 (2)
+    UNIMEM_ASSERT_OK(get(c, l, 7, 1024, {.remaining_uses = 8}));  // 2 goes: the oldest of the 8s
+    for (std::uint64_t k : {1, 2, 3}) EXPECT_EQ(c.find(DataId(k)).code(), Errc::not_found) << k;
+    for (std::uint64_t k : {4, 5, 6, 7}) UNIMEM_ASSERT_OK(c.find(DataId(k)));
+    EXPECT_EQ(c.stats().evictions, 3u);
+  }
+}
+
+TEST(WorkerCache, HintedPolicyMatchesItsReferenceModel) {
+  // Hints below 16 have a class each, where the cache's choice is exact.
+  std::mt19937_64 rng(11);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> trace;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t k = rng() % 4 == 0 ? rng() % 300 : rng() % 50;
+    trace.emplace_back(k, rng() % 5 == 0 ? 0u : static_cast<std::uint32_t>(1 + rng() % 15));
+  }
+  for (std::size_t slots : {8u, 30u, 100u}) {
+    auto c = make(slots * 64);
+    Loader l;
+    for (auto [k, hint] : trace) UNIMEM_ASSERT_OK(get(c, l, k, 64, {.remaining_uses = hint}));
+    EXPECT_EQ(c.stats().hits, test::reference_hinted_hits(trace, slots)) << slots;
+  }
 }
 
 TEST(WorkerCache, HandlesMayOutliveTheirCache) {

@@ -1,7 +1,12 @@
 // The bookkeeping of WorkerCache's eviction policies, all guarded by the cache's policy mutex:
-// intrusive FIFO queues of entries (counted in entries and bytes) and bounded sets of ids.
+// intrusive FIFO queues of entries (counted in entries and bytes), the classes of hinted entries,
+// and bounded sets of ids.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -43,6 +48,76 @@ class EntryQueue {
   std::uint8_t tag_;
   CacheEntry *head_ = nullptr, *tail_ = nullptr;
   std::size_t count_ = 0, bytes_ = 0;
+};
+
+// Entries with a remaining-uses hint above 0, with the policy clock at their latest hinted acquire
+// (entry.stamp). The victim is the entry with the largest (clock - stamp) / uses^1.5, an estimate of
+// how far away its next use is: in a shuffled task order an id with u uses left among the worker's
+// tasks comes back after about 1/u of them (fewer uses, farther), in a sweep the ids used longest
+// ago are the ones the sweep has passed (older, farther); the exponent weighs the two (1 loses
+// random orders, 2 loses sweeps: bench/cache's Superbin traces, docs/benchmarks.md). One LRU queue
+// per class of hint values (exact below 16, then four classes per power of two), so a victim is
+// found among the queues' oldest entries; within a class the hints differ by less than 25%.
+class HintedQueues {
+ public:
+  static constexpr std::size_t kClasses = 16 + 28 * 4;  // every std::uint32_t hint
+  static constexpr std::size_t class_of(std::uint32_t uses) noexcept {
+    if (uses < 16) return uses;
+    const int log = std::bit_width(uses) - 1;  // 4..31
+    return 16 + static_cast<std::size_t>(log - 4) * 4 + ((uses >> (log - 2)) & 3);
+  }
+
+  /// @param first_tag the queue tag of class 0; classes use tags first_tag .. first_tag + kClasses - 1.
+  explicit HintedQueues(std::uint8_t first_tag) noexcept
+      : queues_([first_tag]<std::size_t... I>(std::index_sequence<I...>) {
+          return std::array<EntryQueue, kClasses>{EntryQueue(static_cast<std::uint8_t>(first_tag + I))...};
+        }(std::make_index_sequence<kClasses>{})),
+        first_tag_(first_tag) {}
+
+  bool holds(const CacheEntry *e) const noexcept {
+    return e->queue >= first_tag_ && static_cast<std::size_t>(e->queue - first_tag_) < kClasses;
+  }
+  std::size_t count() const noexcept { return count_; }
+
+  void push(CacheEntry *e, std::uint32_t uses, std::uint64_t stamp) noexcept {
+    const std::size_t c = class_of(uses);
+    e->stamp = stamp;
+    queues_[c].push_head(e);
+    nonempty_[c / 64] |= std::uint64_t{1} << (c % 64);
+    ++count_;
+  }
+  void unlink(CacheEntry *e) noexcept {
+    const auto c = static_cast<std::size_t>(e->queue - first_tag_);
+    queues_[c].unlink(e);
+    if (queues_[c].count() == 0) nonempty_[c / 64] &= ~(std::uint64_t{1} << (c % 64));
+    --count_;
+  }
+
+  /// @brief The entry whose next use looks farthest away at time @p clock; nullptr when empty. On
+  /// equal estimates the smaller hint goes.
+  CacheEntry *victim(std::uint64_t clock) const noexcept {
+    CacheEntry *best = nullptr;
+    double best_score = -1;
+    for (std::size_t w = 0; w < nonempty_.size(); ++w) {
+      for (std::uint64_t bits = nonempty_[w]; bits != 0; bits &= bits - 1) {
+        CacheEntry *e = queues_[w * 64 + static_cast<std::size_t>(std::countr_zero(bits))].tail();
+        // (A hit that just set the hint to 0 has not moved the entry yet; it is pinned, so stays.)
+        const double uses = std::max(1u, e->remaining_uses.load(std::memory_order_relaxed));
+        const double score = static_cast<double>(clock - e->stamp) / (uses * std::sqrt(uses));
+        if (score > best_score) {
+          best = e;
+          best_score = score;
+        }
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::array<EntryQueue, kClasses> queues_;
+  std::array<std::uint64_t, (kClasses + 63) / 64> nonempty_{};
+  std::uint8_t first_tag_;
+  std::size_t count_ = 0;
 };
 
 // A set of at most `capacity` ids that forgets the oldest insertion first.

@@ -54,7 +54,7 @@ using detail::EntryState;
 
 namespace {
 
-enum QueueTag : std::uint8_t { kNone = 0, kSmall, kMain, kKeep, kSpent };
+enum QueueTag : std::uint8_t { kNone = 0, kSmall, kMain, kKeep, kSpent, kHinted /* the first of its classes */ };
 constexpr std::size_t kEvictedHistory = 1 << 16;  // ids remembered to tell capacity from cold misses
 
 struct alignas(64) Shard {
@@ -101,6 +101,8 @@ struct WorkerCache::Impl {
 
   std::mutex policy;  // guards everything below, and entries' queue links
   detail::EntryQueue small{kSmall}, main{kMain}, keep{kKeep}, spent{kSpent};
+  detail::HintedQueues hinted{kHinted};
+  std::uint64_t hint_clock = 0;  // hinted acquires so far
   detail::IdHistory ghost;    // S3-FIFO: ids dropped from the small queue without re-use
   detail::IdHistory evicted;  // ids evicted for room, to classify misses
   std::uint64_t cold = 0, capacity = 0, bypasses = 0, evictions = 0, invalidations = 0, failures = 0;
@@ -136,38 +138,72 @@ struct WorkerCache::Impl {
     }
     // S3-FIFO remembers what left the small queue unused, to admit it to main if it comes back.
     if (e->queue == kSmall) ghost.insert(e->id, std::max<std::size_t>(64, main.count() + small.count()));
-    queue_of(e).unlink(e);
+    unlink(e);
     evicted.insert(e->id, kEvictedHistory);
     ++evictions;
     e->release();  // destroys it: the budget is refunded before make_room looks again
     return true;
   }
 
-  detail::EntryQueue &queue_of(const CacheEntry *e) noexcept {
+  // Takes e out of its queue, if it is in one.
+  void unlink(CacheEntry *e) noexcept {
     switch (e->queue) {
-      case kSmall: return small;
-      case kKeep: return keep;
-      case kSpent: return spent;
-      default: return main;
+      case kNone: return;
+      case kSmall: return small.unlink(e);
+      case kMain: return main.unlink(e);
+      case kKeep: return keep.unlink(e);
+      case kSpent: return spent.unlink(e);
+      default: return hinted.unlink(e);
     }
   }
 
   void move(CacheEntry *e, detail::EntryQueue &to) {
-    queue_of(e).unlink(e);
+    unlink(e);
     to.push_head(e);
   }
 
-  bool evict_one() {
-    // Entries whose hint says nobody will ask again go first.
+  // Queues e by its hint: 0 to the spent queue (where it keeps its place), else its class, used at
+  // time `stamp` of the policy clock.
+  void place_hinted(CacheEntry *e, std::uint32_t uses, std::uint64_t stamp) {
+    if (uses == 0) {
+      if (e->queue != kSpent) move(e, spent);
+      return;
+    }
+    unlink(e);
+    hinted.push(e, uses, stamp);
+  }
+
+  // Victims in this order: entries whose hint says nobody will ask again, the unhinted queues, the
+  // hinted entries (a hint promises a use; no hint promises nothing).
+  bool evict_one() { return evict_spent() || evict_unhinted() || evict_hinted(); }
+
+  bool evict_spent() {
     for (auto *e = spent.tail(); e != nullptr;) {
       auto *newer = e->prev;
-      if (e->remaining_uses.load(std::memory_order_relaxed) != 0) {
-        move(e, main);
+      const auto uses = e->remaining_uses.load(std::memory_order_relaxed);
+      if (uses != 0) {
+        place_hinted(e, uses, hint_clock);  // a hit gave it a new hint and has yet to move it
       } else if (try_evict(e)) {
         return true;
       }
       e = newer;
     }
+    return false;
+  }
+
+  bool evict_hinted() {
+    // Every step evicts or moves a pinned entry (in use, so used now); the bound stops a scan where
+    // every entry is pinned.
+    for (std::size_t steps = hinted.count(); steps > 0; --steps) {
+      auto *e = hinted.victim(hint_clock);
+      if (e == nullptr) return false;
+      if (try_evict(e)) return true;
+      place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), hint_clock);
+    }
+    return false;
+  }
+
+  bool evict_unhinted() {
     if (options.policy != EvictionPolicy::s3fifo) {
       // LRU and FIFO: the oldest entry no handle holds.
       for (auto *e = main.tail(); e != nullptr; e = e->prev) {
@@ -202,8 +238,8 @@ struct WorkerCache::Impl {
   void enqueue(CacheEntry *e, const AcquireOptions &o) {
     if (o.retention == Retention::keep) {
       keep.push_head(e);
-    } else if (o.remaining_uses == 0) {
-      spent.push_head(e);
+    } else if (o.remaining_uses != kUnknownUses) {
+      place_hinted(e, o.remaining_uses, ++hint_clock);
     } else if (options.policy == EvictionPolicy::s3fifo && !ghost.contains(e->id)) {
       small.push_head(e);
     } else {
@@ -227,7 +263,7 @@ struct WorkerCache::Impl {
       std::lock_guard lock(policy);
       ++invalidations;
       if (e->queue != kNone) {
-        queue_of(e).unlink(e);
+        unlink(e);
         e->release();
       }
     }
@@ -273,15 +309,15 @@ struct WorkerCache::Impl {
     return CacheHandle(e);
   }
 
-  // After a hit (e pinned, no lock held): LRU order and the remaining-uses hint.
+  // After a hit (e pinned, no lock held): the remaining-uses hint, or LRU order.
   void after_hit(CacheEntry *e, const AcquireOptions &o) {
-    const bool lru = options.policy == EvictionPolicy::lru;
-    if (!lru && o.remaining_uses == kUnknownUses) return;
+    const bool hint = o.remaining_uses != kUnknownUses;
+    if (!hint && options.policy != EvictionPolicy::lru) return;
     std::lock_guard lock(policy);
     if (e->queue == kNone || e->queue == kKeep) return;
-    if (o.remaining_uses == 0) {
-      if (e->queue != kSpent) move(e, spent);
-    } else if (lru || e->queue == kSpent) {
+    if (hint) {
+      place_hinted(e, o.remaining_uses, ++hint_clock);
+    } else if (e->queue == kMain) {
       move(e, main);
     }
   }

@@ -18,8 +18,11 @@
 // Eviction: S3-FIFO by default (Yang et al., SOSP 2023: a small FIFO for new entries, a main FIFO
 // for re-used ones with a 2-bit access counter, a ghost list of ids recently dropped from the small
 // one); LRU and FIFO on request. Retention::keep puts an entry in a class that is never evicted for
-// room (data every task reads, e.g. SPLOTCH's scene); it still counts against the budget. An
-// entry whose remaining_uses hint reaches 0 is the first victim.
+// room (data every task reads, e.g. SPLOTCH's scene); it still counts against the budget. The
+// remaining_uses hint overrides the policy for the entries it is given to: at 0 an entry is the first
+// victim; above 0 it goes after every unhinted entry, and among hinted entries the one whose next
+// use looks farthest away goes first (time since its latest hinted acquire / hint^1.5: few uses left
+// and long unused both mean far away).
 //
 // Keys: an id may be cached at one epoch at a time. Acquiring a newer epoch invalidates the older
 // entry; asking for an older epoch than the one cached is version_mismatch. Re-using an id with a
@@ -82,7 +85,8 @@ struct AcquireOptions {
   std::uint64_t epoch = 0;  ///< version of the data; see "Keys" above
   Retention retention = Retention::normal;
   /// How many more acquires of this id the caller expects after this one (kUnknownUses: no hint);
-  /// the latest hint wins. At 0 the entry becomes the first victim when room is needed.
+  /// the latest hint wins. At 0 the entry becomes the first victim when room is needed; see
+  /// "Eviction" above.
   std::uint32_t remaining_uses = kUnknownUses;
   /// A fingerprint of how the buffer is filled; 0 = none. An id cached with one layout cannot be
   /// acquired with another (GlobalMemory::cached_get sets it from its transfer list).

@@ -10,8 +10,10 @@
 //     atomic refs                      live handles + 1 while the cache holds it (index or queues)
 //     atomic state                     filling -> ready | failed, once; waiters wait on it
 //     atomic freq                      S3-FIFO's 2-bit access counter
+//     atomic remaining_uses            the latest remaining-uses hint (UINT32_MAX: none yet)
 //     bool indexed                     in its shard's map            (guarded by the shard's mutex)
-//     queue, prev, next, ...           its eviction queue            (guarded by the policy mutex)
+//     queue, prev, next, stamp         its eviction queue, and the policy clock at its latest hinted
+//                                      acquire                       (guarded by the policy mutex)
 //   }
 //
 // Lifetime: whoever drops refs to 0 destroys the entry (frees the buffer, refunds the budget). A
@@ -56,6 +58,7 @@ struct CacheEntry {
   bool indexed = true;             // shard mutex
   std::uint8_t queue = 0;          // policy mutex: which queue (0 = none)
   CacheEntry *prev = nullptr, *next = nullptr;  // policy mutex
+  std::uint64_t stamp = 0;                      // policy mutex
 
   void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
   /// Drops one reference; the last one destroys the entry (defined in worker_cache.cpp).
