@@ -456,12 +456,47 @@ TEST(WorkerCache, HintedEntriesGoAfterUnhintedOnesFarthestNextUseFirst) {
     UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.remaining_uses = 1}));
     UNIMEM_ASSERT_OK(get(c, l, 4, 1024, {.remaining_uses = 8}));
     UNIMEM_ASSERT_OK(get(c, l, 5, 1024, {.remaining_uses = 8}));  // 1 goes: no hint, no promise
-    UNIMEM_ASSERT_OK(get(c, l, 6, 1024, {.remaining_uses = 8}));  // 3 goes: 2/1 beats 3/8^1.5 (2)
+    UNIMEM_ASSERT_OK(get(c, l, 6, 1024, {.remaining_uses = 8}));  // 3 goes: its 2/1 beats 2's 3/8^1.5
     UNIMEM_ASSERT_OK(get(c, l, 7, 1024, {.remaining_uses = 8}));  // 2 goes: the oldest of the 8s
     for (std::uint64_t k : {1, 2, 3}) EXPECT_EQ(c.find(DataId(k)).code(), Errc::not_found) << k;
     for (std::uint64_t k : {4, 5, 6, 7}) UNIMEM_ASSERT_OK(c.find(DataId(k)));
     EXPECT_EQ(c.stats().evictions, 3u);
   }
+}
+
+TEST(WorkerCache, HintedEvictionPassesOverEntriesInUse) {
+  auto c = make(2 * 1024);
+  Loader l;
+  auto held = get(c, l, 1, 1024, {.remaining_uses = 1});  // the best victim, but in use
+  UNIMEM_ASSERT_OK(held);
+  UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.remaining_uses = 2}));
+  auto h = get(c, l, 3, 1024, {.remaining_uses = 1});
+  UNIMEM_ASSERT_OK(h);
+  EXPECT_TRUE(h->cached());  // 2 made room
+  EXPECT_EQ(c.find(DataId(2)).code(), Errc::not_found);
+  UNIMEM_ASSERT_OK(c.find(DataId(1)));
+}
+
+TEST(WorkerCache, AWaitersHintCounts) {
+  auto c = make(3 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.remaining_uses = 1}));  // older than 1, with one use left
+  std::thread waiter;
+  auto a = c.acquire(DataId(1), 1024, [&](std::span<std::byte> b) {
+    // Another task asks for 1 meanwhile and says it is the last to read it.
+    waiter = std::thread([&] { EXPECT_TRUE(c.acquire(DataId(1), 1024, [](std::span<std::byte>) { return success(); },
+                                                     {.remaining_uses = 0})); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return l(1, b);
+  }, {.remaining_uses = 5});
+  UNIMEM_ASSERT_OK(a);
+  waiter.join();
+  EXPECT_EQ(c.stats().waits, 1u);
+  a->reset();
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.remaining_uses = 5}));
+  UNIMEM_ASSERT_OK(get(c, l, 4, 1024, {.remaining_uses = 5}));  // 1 goes first (spent), not 2
+  EXPECT_EQ(c.find(DataId(1)).code(), Errc::not_found);
+  UNIMEM_ASSERT_OK(c.find(DataId(2)));
 }
 
 TEST(WorkerCache, HintedPolicyMatchesItsReferenceModel) {

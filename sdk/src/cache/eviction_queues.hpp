@@ -50,17 +50,19 @@ class EntryQueue {
   std::size_t count_ = 0, bytes_ = 0;
 };
 
-// Entries with a remaining-uses hint above 0, with the policy clock at their latest hinted acquire
-// (entry.stamp). The victim is the entry with the largest (clock - stamp) / uses^1.5, an estimate of
+// Entries with a remaining-uses hint above 0, with the policy clock (hinted acquires so far) at their
+// latest hinted acquire (entry.stamp). The victim is the entry with the largest
+// (clock - stamp) / uses^1.5, an estimate of
 // how far away its next use is: in a shuffled task order an id with u uses left among the worker's
 // tasks comes back after about 1/u of them (fewer uses, farther), in a sweep the ids used longest
 // ago are the ones the sweep has passed (older, farther); the exponent weighs the two (1 loses
 // random orders, 2 loses sweeps: bench/cache's Superbin traces, docs/benchmarks.md). One LRU queue
-// per class of hint values (exact below 16, then four classes per power of two), so a victim is
-// found among the queues' oldest entries; within a class the hints differ by less than 25%.
+// per class of hint values (exact below 16, then four classes per power of two), so the victim is
+// the best of the queues' oldest entries: exact for hints below 16, and above them within a class
+// the hints differ by less than 25%.
 class HintedQueues {
  public:
-  static constexpr std::size_t kClasses = 16 + 28 * 4;  // every std::uint32_t hint
+  static constexpr std::size_t kClasses = 16 + 28 * 4;  // every std::uint32_t hint (class 0 stays empty)
   static constexpr std::size_t class_of(std::uint32_t uses) noexcept {
     if (uses < 16) return uses;
     const int log = std::bit_width(uses) - 1;  // 4..31
@@ -74,9 +76,6 @@ class HintedQueues {
         }(std::make_index_sequence<kClasses>{})),
         first_tag_(first_tag) {}
 
-  bool holds(const CacheEntry *e) const noexcept {
-    return e->queue >= first_tag_ && static_cast<std::size_t>(e->queue - first_tag_) < kClasses;
-  }
   std::size_t count() const noexcept { return count_; }
 
   void push(CacheEntry *e, std::uint32_t uses, std::uint64_t stamp) noexcept {
@@ -93,15 +92,15 @@ class HintedQueues {
     --count_;
   }
 
-  /// @brief The entry whose next use looks farthest away at time @p clock; nullptr when empty. On
-  /// equal estimates the smaller hint goes.
+  /// @brief Of the classes' oldest entries, the one whose next use looks farthest away at time
+  /// @p clock; nullptr when empty. On equal estimates the smaller hint goes.
   CacheEntry *victim(std::uint64_t clock) const noexcept {
     CacheEntry *best = nullptr;
     double best_score = -1;
     for (std::size_t w = 0; w < nonempty_.size(); ++w) {
       for (std::uint64_t bits = nonempty_[w]; bits != 0; bits &= bits - 1) {
         CacheEntry *e = queues_[w * 64 + static_cast<std::size_t>(std::countr_zero(bits))].tail();
-        // (A hit that just set the hint to 0 has not moved the entry yet; it is pinned, so stays.)
+        // At least 1: a hit may have set the hint to 0 and not yet moved the entry to the spent queue.
         const double uses = std::max(1u, e->remaining_uses.load(std::memory_order_relaxed));
         const double score = static_cast<double>(clock - e->stamp) / (uses * std::sqrt(uses));
         if (score > best_score) {
@@ -119,6 +118,9 @@ class HintedQueues {
   std::uint8_t first_tag_;
   std::size_t count_ = 0;
 };
+static_assert(HintedQueues::class_of(1) == 1 && HintedQueues::class_of(15) == 15 && HintedQueues::class_of(16) == 16 &&
+              HintedQueues::class_of(20) == 17 && HintedQueues::class_of(31) == 19 && HintedQueues::class_of(32) == 20 &&
+              HintedQueues::class_of(UINT32_MAX) == HintedQueues::kClasses - 1);
 
 // A set of at most `capacity` ids that forgets the oldest insertion first.
 class IdHistory {

@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "entry_index.hpp"
 #include "eviction_queues.hpp"
@@ -55,6 +56,7 @@ using detail::EntryState;
 namespace {
 
 enum QueueTag : std::uint8_t { kNone = 0, kSmall, kMain, kKeep, kSpent, kHinted /* the first of its classes */ };
+static_assert(kHinted + detail::HintedQueues::kClasses <= 256, "queue tags are bytes");
 constexpr std::size_t kEvictedHistory = 1 << 16;  // ids remembered to tell capacity from cold misses
 
 struct alignas(64) Shard {
@@ -103,6 +105,7 @@ struct WorkerCache::Impl {
   detail::EntryQueue small{kSmall}, main{kMain}, keep{kKeep}, spent{kSpent};
   detail::HintedQueues hinted{kHinted};
   std::uint64_t hint_clock = 0;  // hinted acquires so far
+  std::vector<CacheEntry *> set_aside;  // evict_hinted's pinned candidates, empty between calls
   detail::IdHistory ghost;    // S3-FIFO: ids dropped from the small queue without re-use
   detail::IdHistory evicted;  // ids evicted for room, to classify misses
   std::uint64_t cold = 0, capacity = 0, bypasses = 0, evictions = 0, invalidations = 0, failures = 0;
@@ -192,15 +195,20 @@ struct WorkerCache::Impl {
   }
 
   bool evict_hinted() {
-    // Every step evicts or moves a pinned entry (in use, so used now); the bound stops a scan where
-    // every entry is pinned.
-    for (std::size_t steps = hinted.count(); steps > 0; --steps) {
-      auto *e = hinted.victim(hint_clock);
-      if (e == nullptr) return false;
-      if (try_evict(e)) return true;
-      place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), hint_clock);
+    // Pinned candidates leave the queues for the scan (so the next best is looked at), then return
+    // as used now: they are in use.
+    bool evicted = false;
+    while (auto *e = hinted.victim(hint_clock)) {
+      if (try_evict(e)) {
+        evicted = true;
+        break;
+      }
+      hinted.unlink(e);
+      set_aside.push_back(e);
     }
-    return false;
+    for (auto *e : set_aside) place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), hint_clock);
+    set_aside.clear();
+    return evicted;
   }
 
   bool evict_unhinted() {
@@ -309,20 +317,21 @@ struct WorkerCache::Impl {
     return CacheHandle(e);
   }
 
-  // After a hit (e pinned, no lock held): the remaining-uses hint, or LRU order.
+  // After a hit or a wait (e pinned, no lock held): the remaining-uses hint, or LRU order.
   void after_hit(CacheEntry *e, const AcquireOptions &o) {
     const bool hint = o.remaining_uses != kUnknownUses;
     if (!hint && options.policy != EvictionPolicy::lru) return;
     std::lock_guard lock(policy);
     if (e->queue == kNone || e->queue == kKeep) return;
     if (hint) {
-      place_hinted(e, o.remaining_uses, ++hint_clock);
+      // The latest hint stored (pin), which concurrent hits may have overtaken this one's with.
+      place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), ++hint_clock);
     } else if (e->queue == kMain) {
       move(e, main);
     }
   }
 
-  Result<CacheHandle> wait_for(CacheEntry *e) {
+  Result<CacheHandle> wait_for(CacheEntry *e, const AcquireOptions &o) {
     auto state = e->state.load(std::memory_order_acquire);
     while (state == EntryState::filling) {
       e->state.wait(EntryState::filling, std::memory_order_acquire);
@@ -335,6 +344,7 @@ struct WorkerCache::Impl {
     }
     waits.fetch_add(1, std::memory_order_relaxed);
     wait_bytes.fetch_add(e->size, std::memory_order_relaxed);
+    after_hit(e, o);  // the filler queued e before publishing it
     return CacheHandle(e);
   }
 
@@ -415,7 +425,7 @@ struct WorkerCache::Impl {
           pin(e, o);
           if (e->state.load(std::memory_order_acquire) != EntryState::ready) {
             lock.unlock();
-            return wait_for(e);
+            return wait_for(e, o);
           }
           return hit(s, lock, e, o);
         }
