@@ -482,15 +482,19 @@ TEST(WorkerCache, AWaitersHintCounts) {
   Loader l;
   UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.remaining_uses = 1}));  // older than 1, with one use left
   std::thread waiter;
+  std::atomic<bool> asking{false};
   auto a = c.acquire(DataId(1), 1024, [&](std::span<std::byte> b) {
     // Another task asks for 1 meanwhile and says it is the last to read it.
-    waiter = std::thread([&] { EXPECT_TRUE(c.acquire(DataId(1), 1024, [](std::span<std::byte>) { return success(); },
-                                                     {.remaining_uses = 0})); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    waiter = std::thread([&] {
+      asking = true;
+      EXPECT_TRUE(c.acquire(DataId(1), 1024, [](std::span<std::byte>) { return success(); }, {.remaining_uses = 0}));
+    });
+    while (!asking) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // it finds 1 being filled
     return l(1, b);
   }, {.remaining_uses = 5});
-  UNIMEM_ASSERT_OK(a);
   waiter.join();
+  UNIMEM_ASSERT_OK(a);
   EXPECT_EQ(c.stats().waits, 1u);
   a->reset();
   UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.remaining_uses = 5}));

@@ -51,7 +51,7 @@ class EntryQueue {
 };
 
 // Entries with a remaining-uses hint above 0, with the policy clock (hinted acquires so far) at their
-// latest hinted acquire (entry.stamp). The victim is the entry with the largest
+// latest hinted acquire, or at the latest eviction scan that found them in use (entry.stamp). The victim is the entry with the largest
 // (clock - stamp) / uses^1.5, an estimate of
 // how far away its next use is: in a shuffled task order an id with u uses left among the worker's
 // tasks comes back after about 1/u of them (fewer uses, farther), in a sweep the ids used longest

@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "entry_index.hpp"
@@ -105,7 +106,6 @@ struct WorkerCache::Impl {
   detail::EntryQueue small{kSmall}, main{kMain}, keep{kKeep}, spent{kSpent};
   detail::HintedQueues hinted{kHinted};
   std::uint64_t hint_clock = 0;  // hinted acquires so far
-  std::vector<CacheEntry *> set_aside;  // evict_hinted's pinned candidates, empty between calls
   detail::IdHistory ghost;    // S3-FIFO: ids dropped from the small queue without re-use
   detail::IdHistory evicted;  // ids evicted for room, to classify misses
   std::uint64_t cold = 0, capacity = 0, bypasses = 0, evictions = 0, invalidations = 0, failures = 0;
@@ -195,19 +195,23 @@ struct WorkerCache::Impl {
   }
 
   bool evict_hinted() {
-    // Pinned candidates leave the queues for the scan (so the next best is looked at), then return
+    // Pinned candidates leave the queues for the scan (so the next best is looked at), chained by
+    // their free `next` link (nothing to allocate, so nothing to throw under the lock), then return
     // as used now: they are in use.
     bool evicted = false;
+    CacheEntry *aside = nullptr;
     while (auto *e = hinted.victim(hint_clock)) {
       if (try_evict(e)) {
         evicted = true;
         break;
       }
       hinted.unlink(e);
-      set_aside.push_back(e);
+      e->next = std::exchange(aside, e);
     }
-    for (auto *e : set_aside) place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), hint_clock);
-    set_aside.clear();
+    while (aside != nullptr) {
+      auto *e = std::exchange(aside, aside->next);
+      place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), hint_clock);
+    }
     return evicted;
   }
 

@@ -19,11 +19,11 @@
 // for re-used ones with a 2-bit access counter, a ghost list of ids recently dropped from the small
 // one); LRU and FIFO on request. Retention::keep puts an entry in a class that is never evicted for
 // room (data every task reads, e.g. SPLOTCH's scene); it still counts against the budget. The
-// remaining_uses hint overrides the policy for the entries it is given to, for good (an acquire
-// without a hint leaves an entry's hint and place as they are): at 0 an entry is the first victim;
-// above 0 it goes after every unhinted entry, and among hinted entries the one whose next use looks
-// farthest away goes first (hinted acquires since its latest one / hint^1.5: few uses left and
-// long unused both mean far away).
+// remaining_uses hint overrides the policy for the entry it is given to, while it stays cached (an
+// acquire without a hint leaves its hint and place as they are; keep entries ignore hints): at 0 an
+// entry is the first victim; above 0 it goes after every unhinted entry, and among hinted entries
+// the one whose next use looks farthest away goes first (hinted acquires since its latest one, or
+// since an eviction found it in use, / hint^1.5: few uses left and long unused both mean far away).
 //
 // Keys: an id may be cached at one epoch at a time. Acquiring a newer epoch invalidates the older
 // entry; asking for an older epoch than the one cached is version_mismatch. Re-using an id with a
@@ -32,8 +32,8 @@
 //
 // Thread safety: every member may be called from any thread. Hits take one shard mutex (the index
 // is split in shards by id) and touch the entry's reference count and access counter; misses,
-// evictions, invalidations, LRU hits and hinted acquires also take the policy mutex (order: policy,
-// then shard).
+// evictions, invalidations, and acquires under LRU or with a hint also take the policy mutex
+// (order: policy, then shard).
 // Blocking: acquire blocks while another thread fills the same id.
 #pragma once
 
