@@ -51,12 +51,12 @@ class EntryQueue {
 };
 
 // Entries with a remaining-uses hint above 0, with the policy clock (hinted acquires so far) at their
-// latest hinted acquire, or at the latest eviction scan that found them in use (entry.stamp). The victim is the entry with the largest
-// (clock - stamp) / uses^1.5, an estimate of
-// how far away its next use is: in a shuffled task order an id with u uses left among the worker's
-// tasks comes back after about 1/u of them (fewer uses, farther), in a sweep the ids used longest
-// ago are the ones the sweep has passed (older, farther); the exponent weighs the two (1 loses
-// random orders, 2 loses sweeps: bench/cache's Superbin traces, docs/benchmarks.md). One LRU queue
+// latest hinted acquire, or at the latest eviction scan that found them in use (entry.stamp). The
+// victim is the entry with the largest (clock - stamp) / uses^1.5, an estimate of how far away its
+// next use is: in a shuffled task order an id with u uses left among the worker's tasks comes back
+// after about 1/u of them (fewer uses, farther), in a sweep the ids used longest ago are the ones
+// the sweep has passed (older, farther); the exponent weighs the two (1 loses random orders, 2
+// loses sweeps: bench/cache's Superbin traces, docs/benchmarks.md). One LRU queue
 // per class of hint values (exact below 16, then four classes per power of two), so the victim is
 // the best of the queues' oldest entries: exact for hints below 16, and above them within a class
 // the hints differ by less than 25%.

@@ -5,6 +5,7 @@
 // returned whole when the heap is destroyed.
 #include "unimem/gmem/heap.h"
 
+#include "unimem/core/align.hpp"
 #include "unimem/core/config.hpp"
 
 #include <dlfcn.h>
@@ -197,7 +198,7 @@ void *mmap_map(std::size_t size, std::size_t alignment, void *) {
   void *raw = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (raw == MAP_FAILED) return nullptr;
   const auto base = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (base + alignment - 1) & ~(alignment - 1);
+  const std::uintptr_t aligned = unimem::align_up(base, alignment);
   if (aligned > base) munmap(raw, aligned - base);
   if (const std::size_t tail = base + len - (aligned + size); tail > 0) munmap(reinterpret_cast<void *>(aligned + size), tail);
   return reinterpret_cast<void *>(aligned);
@@ -214,8 +215,6 @@ void *fail(int err) {
   errno = err;
   return nullptr;
 }
-
-bool valid_alignment(std::size_t a) { return a != 0 && (a & (a - 1)) == 0; }
 
 }  // namespace
 
@@ -314,7 +313,7 @@ void *unimem_heap_realloc(unimem_heap *heap, void *block, size_t size) {
 }
 
 void *unimem_heap_aligned_alloc(unimem_heap *heap, size_t alignment, size_t size) {
-  if (!valid_alignment(alignment)) return fail(EINVAL);
+  if (!unimem::is_pow2(alignment)) return fail(EINVAL);
   void *p = mallocx(size == 0 ? 1 : size, flags_of(heap) | MALLOCX_ALIGN(alignment));
   if (p == nullptr) return fail(ENOMEM);
   UNIMEM_TSAN_ACQUIRE(p);

@@ -351,9 +351,10 @@ class unordered_map
     prefetch_slots<false>(slots, g);
     for (std::uint64_t left = mask;; --left, g = (g + 1) & mask) {
       const std::uint64_t w = ctrl[g].load(UNIMEM_TSAN ? std::memory_order_acquire : std::memory_order_relaxed);
-      for (std::uint64_t m = matches(w, fp); m != 0; m &= m - 1) {
-        // with publish's release: the pair is whole (TSan, which ignores fences, acquired above)
-        if constexpr (!UNIMEM_TSAN) unimem::atomic_thread_fence(std::memory_order_acquire);
+      std::uint64_t m = matches(w, fp);
+      // with publish's release: the pairs are whole (TSan, which ignores fences, acquired above)
+      if (!UNIMEM_TSAN && m != 0) unimem::atomic_thread_fence(std::memory_order_acquire);
+      for (; m != 0; m &= m - 1) {
         const std::uint64_t i = g * kGroup + detail::lowest_lane(m);
         if (KeyEqual{}(slots[i].first, key)) return {ctrl, slots, cap, i};
       }
