@@ -17,8 +17,8 @@
 //   empty -> busy (CAS of the group word, one winner) -> full (atomic add, after the pair is written)
 //   full <-> full|lock (value assignment, get())      full|lock -> erased
 // So a key, once published, never moves or changes until rehash(): a find() that saw `full` (a
-// relaxed load, then an acquire fence) reads a complete pair, and its iterator stays readable even
-// if the key is erased.
+// load with dependency ordering, thread/atomic.hpp) reads a complete pair, and its iterator stays
+// readable even if the key is erased.
 // No group regains an empty byte before rehash, so a key lies in the first group of its sequence
 // that had an empty byte when it was inserted, and a lookup stops at the first group with one.
 // An insert claims a byte by a CAS of the whole word it inspected (no key entered that group
@@ -327,19 +327,21 @@ class unordered_map
   /// Starts loading group @p g's first slot line beside its control word (on the host; kernels
   /// hide latency with other warps). Keys fill a group from its first lane, so a hit then waits for
   /// one memory round trip, not two, and an insert's pair store finds its line owned before the
-  /// publishing atomic, which on x86 waits for earlier stores to drain.
+  /// publishing atomic, which on x86 waits for earlier stores to drain. A lookup's prefetch is
+  /// non-temporal: a miss never reads the line, and kept in the caches such lines would push out
+  /// the control words that every lookup reads.
   template <bool ForWrite>
   UNIMEM_HOST_DEVICE static void prefetch_slots(const value_type *slots, std::uint64_t g) noexcept {
 #if defined(UNIMEM_DEVICE_PASS)
     (void)slots, (void)g;
 #else
-    __builtin_prefetch(&slots[g * kGroup], ForWrite ? 1 : 0);
+    __builtin_prefetch(&slots[g * kGroup], ForWrite ? 1 : 0, ForWrite ? 3 : 0);
 #endif
   }
   /// The element of @p key, or end(). Lock-free: busy slots are nobody's key yet, so skipped. Group
-  /// words are read relaxed and only a fingerprint match pays for an acquire fence (a compiler
-  /// barrier on x86, a real fence on GPUs), so a miss has no barrier at all; the table's addresses
-  /// are read once, for the probe and the result.
+  /// words are read with dependency ordering and only a fingerprint match pays for the fence (free
+  /// on x86-64 hosts, a real fence on GPUs), so a miss has no barrier at all and a loop of lookups
+  /// keeps the table's addresses in registers; they are read once, for the probe and the result.
   UNIMEM_HOST_DEVICE iterator locate(const K &key) const noexcept {
     Atomic<std::uint64_t> *const ctrl = a_.address(s_->ctrl);
     value_type *const slots = a_.address(s_->slots);
@@ -350,10 +352,9 @@ class unordered_map
     std::uint64_t g = h & mask;
     prefetch_slots<false>(slots, g);
     for (std::uint64_t left = mask;; --left, g = (g + 1) & mask) {
-      const std::uint64_t w = ctrl[g].load(UNIMEM_TSAN ? std::memory_order_acquire : std::memory_order_relaxed);
+      const std::uint64_t w = ctrl[g].load_dependent();
       std::uint64_t m = matches(w, fp);
-      // with publish's release: the pairs are whole (TSan, which ignores fences, acquired above)
-      if (!UNIMEM_TSAN && m != 0) unimem::atomic_thread_fence(std::memory_order_acquire);
+      if (m != 0) unimem::dependency_fence();  // with publish's release: the pairs read below are whole
       for (; m != 0; m &= m - 1) {
         const std::uint64_t i = g * kGroup + detail::lowest_lane(m);
         if (KeyEqual{}(slots[i].first, key)) return {ctrl, slots, cap, i};

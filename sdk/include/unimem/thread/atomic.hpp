@@ -30,6 +30,10 @@ class Atomic {
   Atomic &operator=(const Atomic &) = delete;
 
   UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T load(std::memory_order o) const noexcept { return detail::atomic_load<Scope>(&value_, o); }
+  /// @brief The first half of an acquire for reads whose addresses come from the value: the reader
+  /// calls dependency_fence() before them. On x86-64 hosts the pair is one plain load that lets the
+  /// compiler keep other values in registers across it (detail::atomic_load_dependent).
+  UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T load_dependent() const noexcept { return detail::atomic_load_dependent<Scope>(&value_); }
   UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void store(T v, std::memory_order o) noexcept { detail::atomic_store<Scope>(&value_, v, o); }
   UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T exchange(T v, std::memory_order o) noexcept {
     return detail::atomic_exchange<Scope>(&value_, v, o);
@@ -75,6 +79,13 @@ static_assert(sizeof(Atomic<unsigned>) == 4 && sizeof(Atomic<unsigned long long>
 template <thread_scope Scope = thread_scope::system>
 UNIMEM_HOST_DEVICE inline void atomic_thread_fence(std::memory_order o) noexcept {
   detail::atomic_fence<Scope>(o);
+}
+
+/// @brief Orders after a load_dependent() the reads whose addresses come from its value; free on
+/// x86-64 hosts, an acquire fence on GPUs and other hosts.
+template <thread_scope Scope = thread_scope::system>
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void dependency_fence() noexcept {
+  detail::dependency_fence<Scope>();
 }
 
 }  // namespace unimem

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <type_traits>
 
@@ -74,6 +75,30 @@ UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_load(const T *p, std::memory_orde
   return __hip_atomic_load(p, builtin_order(o), hip_scope<S>);
 #else
   return __atomic_load_n(p, builtin_order(o));
+#endif
+}
+
+// Dependency ordering (what memory_order_consume was meant to be): a load, then an acquire fence
+// that orders the reads whose addresses come from its value, placed only where such reads follow.
+// On x86-64 hosts loads are not reordered with later loads and the address dependency keeps the
+// compiler from issuing those reads first, so the load is one volatile load of the word (Linux's
+// READ_ONCE) and the fence nothing: GCC treats every __atomic builtin, even a relaxed load, as
+// touching all memory, so a caller's loop would reload its invariant pointers after each. Under
+// TSan (which takes a volatile load for a plain one and ignores fences) the load acquires; on GPUs
+// and other hosts it is relaxed and the fence real.
+#if defined(__x86_64__) && !defined(UNIMEM_DEVICE_PASS) && !UNIMEM_TSAN
+#define UNIMEM_DEPENDENCY_ORDERED_LOADS 1
+#else
+#define UNIMEM_DEPENDENCY_ORDERED_LOADS 0
+#endif
+
+template <thread_scope S, class T>
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_load_dependent(const T *p) noexcept {
+#if UNIMEM_DEPENDENCY_ORDERED_LOADS
+  using Word = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  return std::bit_cast<T>(*reinterpret_cast<const volatile Word *>(p));
+#else
+  return atomic_load<S>(p, UNIMEM_TSAN ? std::memory_order_acquire : std::memory_order_relaxed);
 #endif
 }
 
@@ -166,6 +191,11 @@ UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void atomic_fence(std::memory_order o) noe
 #else
   __atomic_thread_fence(builtin_order(o));
 #endif
+}
+
+template <thread_scope S>
+UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE void dependency_fence() noexcept {
+  if constexpr (!UNIMEM_DEPENDENCY_ORDERED_LOADS && !UNIMEM_TSAN) atomic_fence<S>(std::memory_order_acquire);
 }
 
 }  // namespace unimem::detail
