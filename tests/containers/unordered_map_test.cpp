@@ -136,6 +136,17 @@ TYPED_TEST(MapConformance, FixedMapReportsFullAndKeepsItsElements) {
   m.destroy();
 }
 
+// At a 10% limit eight slots hold no element, so the first insert of an empty automatic map must
+// double the table rather than rehash it at the same size forever.
+TYPED_TEST(MapConformance, AutomaticMapAtTheLowestLoadLimitGrowsFromEmpty) {
+  auto m = unordered_map<std::uint64_t, std::uint64_t, TypeParam>::create(*this->heap.alloc, 0, MapGrowth::automatic, 10)
+               .value();
+  for (std::uint64_t k = 0; k < 100; ++k) ASSERT_TRUE(m.emplace(k, k).second) << k;
+  for (std::uint64_t k = 0; k < 100; ++k) ASSERT_EQ(m.find(k)->second, k);
+  EXPECT_GE(m.capacity(), 1000u);
+  m.destroy();
+}
+
 TYPED_TEST(MapConformance, InvalidLoadFactorIsAnError) {
   auto bad = unordered_map<int, int, TypeParam>::create(*this->heap.alloc, 10, MapGrowth::fixed, 99);
   ASSERT_FALSE(bad);
@@ -233,6 +244,31 @@ TEST_F(MapStress, InsertsAndErasesInSharedGroupWordsFromManyThreads) {
       ASSERT_EQ(m.get(k, v), odd) << k << " round " << round;
       if (odd) ASSERT_EQ(v, k % kThreads + 100) << k;
     }
+  }
+  m.destroy();
+}
+
+// Eight slots and a limit of seven, filled by racing threads: an insert that checked the count
+// before claiming could take the eighth byte beside another, and then a lookup of an absent key,
+// which ends at a group with an empty byte, would never end.
+TEST_F(MapStress, RacingInsertsStopAtTheLoadLimit) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t>;
+  auto m = Map::create(*heap.alloc, 6, MapGrowth::fixed, 95).value();
+  ASSERT_EQ(m.capacity(), 8u);
+  for (int round = 0; round < 300; ++round) {
+    m.clear();
+    std::atomic<int> go{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        while (go.load() == 0) {}
+        for (std::uint64_t k = t * 100; k < t * 100 + 8; ++k) m.emplace(k, k);
+      });
+    }
+    go.store(1);
+    for (auto &th : threads) th.join();
+    ASSERT_EQ(m.size(), 7u) << "round " << round;
+    ASSERT_FALSE(m.contains(1000));
   }
   m.destroy();
 }

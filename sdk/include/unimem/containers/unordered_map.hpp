@@ -5,22 +5,27 @@
 //   struct state { uint64 tag; OffsetPtr<Atomic<uint64>> ctrl; OffsetPtr<pair<const K, V>> slots;
 //                  uint64 capacity; Atomic<uint64> size, used; uint32 max_load_percent, growth; }
 //   ctrl[capacity / 8]  one control byte per slot, eight to a 64-bit word: a group
+//   locks[capacity / 64, at least 1]  one value-lock bit per slot
 //   slots[capacity]     the key/value pairs
 // capacity is a power of two, at least 8 (create() reserves); a key's probe sequence visits
 // groups linearly from hash & (groups - 1), and a lookup tests a group's eight bytes at once
 // (detail/byte_lanes.hpp), so a miss usually ends after one word, without a branch per slot.
 //
 // Control byte: 0 empty; 1 busy (claimed, the pair is being written); 2 erased (a tombstone);
-// otherwise full = 0x80 | 6 hash bits (the fingerprint), with 0x40 set while a writer assigns the
-// value. A byte changes only by an atomic operation on its group's word (GPUs have no byte
-// atomics), and only by these transitions between rehashes:
+// otherwise full = 0x80 | 7 hash bits (the fingerprint). A byte changes only by an atomic
+// operation on its group's word (GPUs have no byte atomics), and only by these transitions between
+// rehashes:
 //   empty -> busy (CAS of the group word, one winner) -> full (atomic add, after the pair is written)
-//   full <-> full|lock (value assignment, get())      full|lock -> erased
+//   full -> erased (atomic subtract, under the slot's lock)
+// The lock bit of a full slot is held while a writer assigns its value, get() copies it or erase
+// retires it; the bits live apart from the control bytes so that a lookup compares whole bytes.
 // So a key, once published, never moves or changes until rehash(): a find() that saw `full` (a
 // load with dependency ordering, thread/atomic.hpp) reads a complete pair, and its iterator stays
 // readable even if the key is erased.
 // No group regains an empty byte before rehash, so a key lies in the first group of its sequence
 // that had an empty byte when it was inserted, and a lookup stops at the first group with one.
+// An insert reserves its byte in `used` before it claims one and gives up when that would pass the
+// load limit (below the capacity), so a table always has an empty byte and every probe ends.
 // An insert claims a byte by a CAS of the whole word it inspected (no key entered that group
 // meanwhile) and waits while the group holds a busy byte (it may be the same key, being
 // published). Tombstones are not reused by insert (two racing inserts of one key could otherwise
@@ -31,9 +36,11 @@
 //     processes and GPU threads at once. find/contains are lock-free; insert waits only while a
 //     group on its path holds a slot that another insert has claimed and not yet published (a few
 //     stores; the winner publishes in the same loop iteration as its CAS, so SIMT lanes that wait
-//     on each other make progress); insert_or_assign and get hold a per-slot lock while they copy
-//     the value (two atomics on the group word, which its seven neighbours share). A process that
-//     dies between claim and publish leaves a busy slot that stalls inserts probing that group.
+//     on each other make progress); insert_or_assign, get and erase hold the slot's lock bit while
+//     they copy or retire the value (two atomics on a lock word that 64 slots share, apart from
+//     the group words that lookups read). A process that dies between claim and publish leaves a
+//     busy slot that stalls inserts probing that group; one that dies holding a lock bit stalls
+//     writers of that key.
 //   Reading a value through an iterator is safe unless another thread assigns that key meanwhile
 //     (use get() for a consistent copy then).
 //   rehash, reserve, clear, destroy, iteration, erase(iterator), and every insert of a map created
@@ -79,6 +86,7 @@ template <class Slot>
 struct map_state {
   std::uint64_t tag;
   OffsetPtr<Atomic<std::uint64_t>> ctrl;  ///< capacity / 8 group words
+  OffsetPtr<Atomic<std::uint64_t>> locks;  ///< a value-lock bit per slot
   OffsetPtr<Slot> slots;
   std::uint64_t capacity;
   Atomic<std::uint64_t> size;
@@ -106,7 +114,7 @@ class unordered_map
   using hasher = Hash;
   using key_equal = KeyEqual;
   using typename base::state;
-  static constexpr std::uint64_t kTypeTag = detail::type_tag<K, V>("unimem::unordered_map/byte-groups");
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<K, V>("unimem::unordered_map/byte-groups+lock-bits");
   static constexpr std::string_view kName = "unordered_map";
   template <class B>
   using rebound = unordered_map<K, V, B, Hash, KeyEqual>;
@@ -247,6 +255,9 @@ class unordered_map
     for (std::uint64_t g = 0; g < s_->capacity / kGroup; ++g) {
       group(g).store(detail::kEachLane * kEmpty, std::memory_order_relaxed);
     }
+    for (std::uint64_t l = 0; l < (s_->capacity + 63) / 64; ++l) {
+      a_.address(s_->locks)[l].store(0, std::memory_order_relaxed);
+    }
     s_->size.store(0, std::memory_order_relaxed);
     s_->used.store(0, std::memory_order_relaxed);
   }
@@ -263,13 +274,15 @@ class unordered_map
     while (cap < slots || cap < min_slots) cap <<= 1;
     constexpr std::uint64_t align = alignof(value_type) > 8 ? alignof(value_type) : 8;
     const std::uint64_t ctrl_bytes = align_up(cap, align);  // a byte per slot
-    const OffsetPtr<void> block = a_.allocate(ctrl_bytes + cap * sizeof(value_type), align);
+    const std::uint64_t lock_bytes = align_up((cap + 63) / 64 * 8, align);  // a bit per slot
+    const OffsetPtr<void> block = a_.allocate(ctrl_bytes + lock_bytes + cap * sizeof(value_type), align);
     if (block.is_null()) return false;
     const OffsetPtr<Atomic<std::uint64_t>> old_ctrl = s_->ctrl;
     const OffsetPtr<value_type> old_slots = s_->slots;
     const std::uint64_t old_cap = s_->capacity;
     s_->ctrl = block.template cast<Atomic<std::uint64_t>>();
-    s_->slots = OffsetPtr<value_type>(block.offset() + ctrl_bytes);
+    s_->locks = OffsetPtr<Atomic<std::uint64_t>>(block.offset() + ctrl_bytes);
+    s_->slots = OffsetPtr<value_type>(block.offset() + ctrl_bytes + lock_bytes);
     s_->capacity = cap;
     clear();
     Atomic<std::uint64_t> *const old_groups = a_.address(old_ctrl);
@@ -297,8 +310,6 @@ class unordered_map
   static constexpr std::uint8_t kBusy = 1;
   static constexpr std::uint8_t kErased = 2;
   static constexpr std::uint8_t kFull = 0x80;
-  static constexpr std::uint8_t kLock = 0x40;
-  static constexpr std::uint64_t kLockLanes = detail::kEachLane * kLock;
 
   struct Claim {
     std::uint64_t index;  ///< capacity when the table is full
@@ -308,11 +319,11 @@ class unordered_map
   UNIMEM_HOST_DEVICE unordered_map(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
 
   UNIMEM_HOST_DEVICE static constexpr std::uint8_t fingerprint(std::uint64_t h) noexcept {
-    return static_cast<std::uint8_t>(kFull | (h >> 58));  // the top bits: the low ones pick the group
+    return static_cast<std::uint8_t>(kFull | (h >> 57));  // the top bits: the low ones pick the group
   }
-  /// The lanes of group word @p w that hold a key with fingerprint @p fp (locked or not).
-  UNIMEM_HOST_DEVICE static constexpr std::uint64_t matches(std::uint64_t w, std::uint8_t fp) noexcept {
-    return detail::lanes_equal(w & ~kLockLanes, fp);
+  /// fingerprint(h) in every lane (the lanes' low bits hold no carry).
+  UNIMEM_HOST_DEVICE static constexpr std::uint64_t fingerprint_lanes(std::uint64_t h) noexcept {
+    return (h >> 57) * detail::kEachLane | detail::kLaneHighBits;
   }
   UNIMEM_HOST_DEVICE static constexpr unsigned shift_of(std::uint64_t i) noexcept { return 8 * (i % kGroup); }
   /// Byte value @p v placed in slot @p i's lane of its group word.
@@ -348,19 +359,18 @@ class unordered_map
     const std::uint64_t cap = s_->capacity;
     const std::uint64_t mask = cap / kGroup - 1;
     const std::uint64_t h = Hash{}(key);
-    const std::uint8_t fp = fingerprint(h);
+    const std::uint64_t fp = fingerprint_lanes(h);
     std::uint64_t g = h & mask;
     prefetch_slots<false>(slots, g);
-    for (std::uint64_t left = mask;; --left, g = (g + 1) & mask) {
+    for (;; g = (g + 1) & mask) {
       const std::uint64_t w = ctrl[g].load_dependent();
-      std::uint64_t m = matches(w, fp);
+      std::uint64_t m = detail::zero_lanes(w ^ fp);
       if (m != 0) unimem::dependency_fence();  // with publish's release: the pairs read below are whole
       for (; m != 0; m &= m - 1) {
         const std::uint64_t i = g * kGroup + detail::lowest_lane(m);
         if (KeyEqual{}(slots[i].first, key)) return {ctrl, slots, cap, i};
       }
-      // a created map has at least one group; the count bounds a table that racing inserts filled
-      if (detail::zero_lanes(w) != 0 || left == 0) return {ctrl, slots, cap, cap};
+      if (detail::zero_lanes(w) != 0) return {ctrl, slots, cap, cap};
     }
   }
 
@@ -372,35 +382,41 @@ class unordered_map
     const std::uint64_t limit = cap * s_->max_load_percent / 100;
     Atomic<std::uint64_t> *const ctrl = a_.address(s_->ctrl);
     const value_type *const slots = a_.address(s_->slots);
-    const std::uint8_t fp = fingerprint(h);
+    const std::uint64_t fp = fingerprint_lanes(h);
     const std::uint64_t mask = cap / kGroup - 1;
     std::uint64_t g = h & mask;
     prefetch_slots<true>(slots, g);
-    for (std::uint64_t probes = 0; probes < cap / kGroup;) {
+    bool reserved = false;  // a byte of `used` is ours
+    for (;;) {
       std::uint64_t w = ctrl[g].load(std::memory_order_acquire);
       if (detail::lanes_equal(w, kBusy) != 0) {
         this_thread::yield();  // another insert publishes it within a few stores; it may be our key
         continue;
       }
-      for (std::uint64_t m = matches(w, fp); m != 0; m &= m - 1) {
+      for (std::uint64_t m = detail::zero_lanes(w ^ fp); m != 0; m &= m - 1) {
         const std::uint64_t i = g * kGroup + detail::lowest_lane(m);
-        if (KeyEqual{}(slots[i].first, key)) return {i, false};
+        if (KeyEqual{}(slots[i].first, key)) {
+          if (reserved) s_->used.fetch_sub(1, std::memory_order_relaxed);
+          return {i, false};
+        }
       }
       if (const std::uint64_t empty = detail::zero_lanes(w); empty != 0) {
-        if (s_->used.load(std::memory_order_relaxed) >= limit) return {cap, false};
-        const unsigned lane = detail::lowest_lane(empty);
-        const std::uint64_t i = g * kGroup + lane;
+        if (!reserved) {
+          if (s_->used.fetch_add(1, std::memory_order_relaxed) >= limit) {
+            s_->used.fetch_sub(1, std::memory_order_relaxed);
+            return {cap, false};
+          }
+          reserved = true;
+        }
+        const std::uint64_t i = g * kGroup + detail::lowest_lane(empty);
         if (ctrl[g].compare_exchange_strong(w, w | in_lane(i, kBusy), std::memory_order_acq_rel)) {
-          s_->used.fetch_add(1, std::memory_order_relaxed);
           publish(i, h, key, value);
           return {i, true};
         }
         continue;  // the group changed since we read it: look again at what is there now
       }
-      ++probes;
       g = (g + 1) & mask;
     }
-    return {cap, false};
   }
   UNIMEM_HOST_DEVICE void publish(std::uint64_t i, std::uint64_t h, const K &key, const V &value) noexcept {
     ::new (&slot(i)) value_type(key, value);
@@ -408,31 +424,28 @@ class unordered_map
     group(i / kGroup).fetch_add(in_lane(i, fingerprint(h) - kBusy), std::memory_order_release);
     s_->size.fetch_add(1, std::memory_order_relaxed);
   }
-  /// Sets the lock bit of full slot @p i. @return its locked control byte, or 0 if it was erased.
+  /// Takes the lock bit of slot @p i. @return its control byte, or 0 (and no lock) if it is not full:
+  /// it was erased before the lock was ours, and while we hold it nobody else erases it.
   UNIMEM_HOST_DEVICE std::uint8_t lock_value(std::uint64_t i) const noexcept {
-    Atomic<std::uint64_t> &word = group(i / kGroup);
-    const unsigned shift = shift_of(i);
-    std::uint64_t w = word.load(std::memory_order_relaxed);
-    for (;;) {
-      const auto c = static_cast<std::uint8_t>(w >> shift);
-      if ((c & kFull) == 0) return 0;
-      if ((c & kLock) != 0) {
-        this_thread::yield();
-        w = word.load(std::memory_order_relaxed);
-      } else if (word.compare_exchange_strong(w, w | in_lane(i, kLock), std::memory_order_acquire)) {
-        return c | kLock;
-      }
+    Atomic<std::uint64_t> &word = a_.address(s_->locks)[i / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    while ((word.fetch_or(bit, std::memory_order_acquire) & bit) != 0) {
+      while ((word.load(std::memory_order_relaxed) & bit) != 0) this_thread::yield();
     }
+    const auto c = static_cast<std::uint8_t>(group(i / kGroup).load(std::memory_order_relaxed) >> shift_of(i));
+    if ((c & kFull) == 0) unlock_value(i);
+    return (c & kFull) != 0 ? c : 0;
   }
   UNIMEM_HOST_DEVICE void unlock_value(std::uint64_t i) const noexcept {
-    group(i / kGroup).fetch_and(~in_lane(i, kLock), std::memory_order_release);
+    a_.address(s_->locks)[i / 64].fetch_and(~(std::uint64_t{1} << (i % 64)), std::memory_order_release);
   }
   UNIMEM_HOST_DEVICE bool erase_at(std::uint64_t i) noexcept {
     const std::uint8_t c = lock_value(i);
     if (c == 0) return false;  // erased by someone else
-    // full|lock -> erased, exactly: the locked byte is ours alone and larger than kErased
-    group(i / kGroup).fetch_sub(in_lane(i, c - kErased), std::memory_order_release);
+    // full -> erased, exactly: the byte is ours alone while we hold its lock, and larger than kErased
+    group(i / kGroup).fetch_sub(in_lane(i, c - kErased), std::memory_order_relaxed);
     s_->size.fetch_sub(1, std::memory_order_relaxed);
+    unlock_value(i);
     return true;
   }
   /// The first full slot at or after @p i, or @p cap.
@@ -448,7 +461,7 @@ class unordered_map
   /// Automatic growth: double when live elements fill half the limit, else just drop tombstones.
   UNIMEM_HOST_DEVICE std::uint64_t grown_capacity() const noexcept {
     const std::uint64_t cap = s_->capacity;
-    return size() * 2 * 100 >= cap * s_->max_load_percent ? (cap ? cap * 2 : 8) : cap;
+    return size() * 2 >= cap * s_->max_load_percent / 100 ? (cap ? cap * 2 : 8) : cap;  // a limit of 0 doubles
   }
 };
 
