@@ -1,6 +1,6 @@
 // unimem::hash: keys with structure (sequential ids, aligned pointers, high bits only) must spread
 // over both ends of the hash, because unordered_map takes the group from the low bits and the
-// fingerprint from the top six.
+// fingerprint from the top seven.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,17 +28,17 @@ const Family kFamilies[] = {
 
 TEST(Hash, StructuredKeysSpreadOverGroupsAndFingerprints) {
   for (const Family &f : kFamilies) {
-    std::vector<std::uint32_t> per_group(kGroups), per_fingerprint(64);
+    std::vector<std::uint32_t> per_group(kGroups), per_fingerprint(128);
     for (std::uint64_t i = 0; i < kKeys; ++i) {
       const std::uint64_t h = hash<std::uint64_t>{}(f.key(i));
       ++per_group[h & (kGroups - 1)];
-      ++per_fingerprint[h >> 58];
+      ++per_fingerprint[h >> 57];
     }
     // Poisson(8): a group of more than 30 keys has probability ~1e-9 per group
     EXPECT_LE(*std::max_element(per_group.begin(), per_group.end()), 30u) << f.name;
     const auto [lo, hi] = std::minmax_element(per_fingerprint.begin(), per_fingerprint.end());
-    EXPECT_GT(*lo, kKeys / 64 * 8 / 10) << f.name;  // 1024 expected, sd 32
-    EXPECT_LT(*hi, kKeys / 64 * 12 / 10) << f.name;
+    EXPECT_GT(*lo, kKeys / 128 * 8 / 10) << f.name;  // 512 expected, sd 23
+    EXPECT_LT(*hi, kKeys / 128 * 12 / 10) << f.name;
   }
 }
 

@@ -82,7 +82,7 @@ TYPED_TEST(MapConformance, RandomOperationsMatchStdUnorderedMap) {
 // the lane match may also flag (a borrow from the lane below).
 struct FourHashes {
   std::uint64_t operator()(std::uint32_t k) const noexcept {
-    constexpr std::uint64_t kHashes[] = {~std::uint64_t{0}, ~std::uint64_t{0} ^ std::uint64_t{1} << 58, 0,
+    constexpr std::uint64_t kHashes[] = {~std::uint64_t{0}, ~std::uint64_t{0} ^ std::uint64_t{1} << 57, 0,
                                          0x8000000000000003ull};
     return kHashes[k % 4];
   }
@@ -159,29 +159,37 @@ using MapStress = test::HeapTest<ThreadLocalAllocator, std::size_t{256} << 20>;
 
 constexpr int kThreads = 4;
 
-TEST_F(MapStress, ConcurrentInsertFindEraseFromManyThreads) {
-  using Map = unordered_map<std::uint64_t, std::uint64_t>;
-  constexpr std::uint64_t kPerThread = 20000;
-  auto m = Map::create(*heap.alloc, kThreads * kPerThread).value();
+// Runs body(t) for t in [0, kThreads) on threads released at once, and joins them.
+template <class Body>
+void run_together(Body body) {
   std::atomic<int> go{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       while (go.load() == 0) {}
-      // each thread owns keys t, t + kThreads, ...; probes everyone's; erases its odd ones
-      for (std::uint64_t i = 0; i < kPerThread; ++i) {
-        const std::uint64_t k = i * kThreads + t;
-        auto r = m.emplace(k, k + 1);
-        ASSERT_TRUE(r.second) << k;
-        const std::uint64_t other = (i * kThreads + (t + 1) % kThreads);
-        auto it = m.find(other);
-        if (it != m.end()) ASSERT_EQ(it->second, other + 1) << "a published pair is complete";
-      }
-      for (std::uint64_t i = 1; i < kPerThread; i += 2) ASSERT_EQ(m.erase(i * kThreads + t), 1u);
+      body(t);
     });
   }
   go.store(1);
   for (auto &th : threads) th.join();
+}
+
+TEST_F(MapStress, ConcurrentInsertFindEraseFromManyThreads) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t>;
+  constexpr std::uint64_t kPerThread = 20000;
+  auto m = Map::create(*heap.alloc, kThreads * kPerThread).value();
+  run_together([&](int t) {
+    // each thread owns keys t, t + kThreads, ...; probes everyone's; erases its odd ones
+    for (std::uint64_t i = 0; i < kPerThread; ++i) {
+      const std::uint64_t k = i * kThreads + t;
+      auto r = m.emplace(k, k + 1);
+      ASSERT_TRUE(r.second) << k;
+      const std::uint64_t other = (i * kThreads + (t + 1) % kThreads);
+      auto it = m.find(other);
+      if (it != m.end()) ASSERT_EQ(it->second, other + 1) << "a published pair is complete";
+    }
+    for (std::uint64_t i = 1; i < kPerThread; i += 2) ASSERT_EQ(m.erase(i * kThreads + t), 1u);
+  });
   EXPECT_EQ(m.size(), kThreads * kPerThread / 2);
   for (std::uint64_t k = 0; k < kThreads * kPerThread; ++k) {
     const bool even = (k / kThreads) % 2 == 0;
@@ -195,19 +203,13 @@ TEST_F(MapStress, RacingInsertsOfOneKeyHaveOneWinner) {
   auto m = Map::create(*heap.alloc, 4096).value();
   SlabAllocatorRef ref = heap.alloc->ref();
   for (int round = 0; round < 200; ++round) {
-    std::atomic<int> go{0}, winners{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        auto k = m.rebind(ref);  // kernel-style handle
-        while (go.load() == 0) {}
-        for (std::uint64_t key = round * 10; key < round * 10 + 10; ++key) {
-          if (k.emplace(key, t).second) winners.fetch_add(1);
-        }
-      });
-    }
-    go.store(1);
-    for (auto &th : threads) th.join();
+    std::atomic<int> winners{0};
+    run_together([&](int t) {
+      auto k = m.rebind(ref);  // kernel-style handle
+      for (std::uint64_t key = round * 10; key < round * 10 + 10; ++key) {
+        if (k.emplace(key, t).second) winners.fetch_add(1);
+      }
+    });
     ASSERT_EQ(winners.load(), 10) << "round " << round;
   }
   EXPECT_EQ(m.size(), 2000u);
@@ -225,18 +227,11 @@ TEST_F(MapStress, InsertsAndErasesInSharedGroupWordsFromManyThreads) {
   auto m = Map::create(*heap.alloc, 4 * kThreads * kPerThread).value();
   for (int round = 0; round < 100; ++round) {  // many rounds: one is shorter than a time slice
     m.clear();
-    std::atomic<int> go{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        while (go.load() == 0) {}
-        for (std::uint64_t i = 0; i < kPerThread; ++i) ASSERT_TRUE(m.emplace(i * kThreads + t, t).second);
-        for (std::uint64_t i = 0; i < kPerThread; i += 2) ASSERT_EQ(m.erase(i * kThreads + t), 1u);
-        for (std::uint64_t i = 1; i < kPerThread; i += 2) m.insert_or_assign(i * kThreads + t, t + 100);
-      });
-    }
-    go.store(1);
-    for (auto &th : threads) th.join();
+    run_together([&](int t) {
+      for (std::uint64_t i = 0; i < kPerThread; ++i) ASSERT_TRUE(m.emplace(i * kThreads + t, t).second);
+      for (std::uint64_t i = 0; i < kPerThread; i += 2) ASSERT_EQ(m.erase(i * kThreads + t), 1u);
+      for (std::uint64_t i = 1; i < kPerThread; i += 2) m.insert_or_assign(i * kThreads + t, t + 100);
+    });
     ASSERT_EQ(m.size(), kThreads * kPerThread / 2) << "round " << round;
     for (std::uint64_t k = 0; k < kThreads * kPerThread; ++k) {
       std::uint64_t v = 0;
@@ -257,16 +252,9 @@ TEST_F(MapStress, RacingInsertsStopAtTheLoadLimit) {
   ASSERT_EQ(m.capacity(), 8u);
   for (int round = 0; round < 300; ++round) {
     m.clear();
-    std::atomic<int> go{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        while (go.load() == 0) {}
-        for (std::uint64_t k = t * 100; k < t * 100 + 8; ++k) m.emplace(k, k);
-      });
-    }
-    go.store(1);
-    for (auto &th : threads) th.join();
+    run_together([&](int t) {
+      for (std::uint64_t k = t * 100; k < t * 100 + 8; ++k) m.emplace(k, k);
+    });
     ASSERT_EQ(m.size(), 7u) << "round " << round;
     ASSERT_FALSE(m.contains(1000));
   }
@@ -297,18 +285,61 @@ TEST_F(MapStress, GetIsConsistentWhileAnotherThreadAssigns) {
   m.destroy();
 }
 
+// Two threads erase a key while two copy it with get(): a get that takes the slot's lock after the
+// erase must see the key gone (and give the lock back), one before it a whole value.
+TEST_F(MapStress, GetRacingEraseOfOneKeySeesItWholeOrGone) {
+  struct Pair {
+    std::uint64_t a, b;
+  };
+  using Map = unordered_map<std::uint64_t, Pair>;
+  auto m = Map::create(*heap.alloc, 4096).value();
+  for (std::uint64_t k = 0; k < 1000; ++k) {
+    ASSERT_TRUE(m.emplace(k, Pair{k, k}).second);
+    std::atomic<int> erased{0};
+    run_together([&](int t) {
+      if (t % 2 == 0) {
+        erased.fetch_add(static_cast<int>(m.erase(k)));
+        return;
+      }
+      for (int r = 0; r < 50; ++r) {
+        Pair p{};
+        if (m.get(k, p)) ASSERT_TRUE(p.a == k && p.b == k) << k;
+      }
+    });
+    ASSERT_EQ(erased.load(), 1) << k;
+    ASSERT_FALSE(m.contains(k));
+  }
+  m.destroy();
+}
+
+// Racing inserts of one key may each reserve a byte of the load limit before one of them wins; the
+// losers must give theirs back, or the table refuses keys below its limit. The threads insert the
+// same keys in the same order, so they often meet at the same empty byte.
+TEST_F(MapStress, LosersOfARacingInsertGiveTheirReservationBack) {
+  using Map = unordered_map<std::uint64_t, std::uint64_t>;
+  auto m = Map::create(*heap.alloc, 700, MapGrowth::fixed, 95).value();
+  const std::uint64_t limit = m.capacity() * 95 / 100;
+  for (int round = 0; round < 20; ++round) {
+    m.clear();
+    run_together([&](int t) {
+      for (std::uint64_t k = 0; k < 900; ++k) m.emplace(k, t);
+    });
+    ASSERT_EQ(m.size(), 900u) << "round " << round;
+    std::uint64_t more = 0;
+    while (m.emplace(1000 + more, 0).second) ++more;
+    ASSERT_EQ(900 + more, limit) << "round " << round;
+  }
+  m.destroy();
+}
+
 TEST_F(MapStress, ConcurrentEraseOfOneKeyErasesOnce) {
   using Map = unordered_map<std::uint64_t, std::uint64_t>;
   auto m = Map::create(*heap.alloc, 20000).value();
   for (std::uint64_t k = 0; k < 10000; ++k) ASSERT_TRUE(m.emplace(k, k).second);
   std::atomic<std::uint64_t> erased{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (std::uint64_t k = 0; k < 10000; ++k) erased.fetch_add(m.erase(k));
-    });
-  }
-  for (auto &th : threads) th.join();
+  run_together([&](int) {
+    for (std::uint64_t k = 0; k < 10000; ++k) erased.fetch_add(m.erase(k));
+  });
   EXPECT_EQ(erased.load(), 10000u);
   EXPECT_TRUE(m.empty());
   m.destroy();

@@ -95,7 +95,8 @@ UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_load(const T *p, std::memory_orde
 template <thread_scope S, class T>
 UNIMEM_HOST_DEVICE UNIMEM_FORCEINLINE T atomic_load_dependent(const T *p) noexcept {
 #if UNIMEM_DEPENDENCY_ORDERED_LOADS
-  using Word = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  // may_alias: T may be a pointer or a double, which a plain integer load would not alias
+  using Word [[gnu::may_alias]] = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
   return std::bit_cast<T>(*reinterpret_cast<const volatile Word *>(p));
 #else
   return atomic_load<S>(p, UNIMEM_TSAN ? std::memory_order_acquire : std::memory_order_relaxed);
