@@ -76,20 +76,16 @@ class HintedQueues {
         }(std::make_index_sequence<kClasses>{})),
         first_tag_(first_tag) {}
 
-  std::size_t count() const noexcept { return count_; }
-
   void push(CacheEntry *e, std::uint32_t uses, std::uint64_t stamp) noexcept {
     const std::size_t c = class_of(uses);
     e->stamp = stamp;
     queues_[c].push_head(e);
     nonempty_[c / 64] |= std::uint64_t{1} << (c % 64);
-    ++count_;
   }
   void unlink(CacheEntry *e) noexcept {
     const auto c = static_cast<std::size_t>(e->queue - first_tag_);
     queues_[c].unlink(e);
     if (queues_[c].count() == 0) nonempty_[c / 64] &= ~(std::uint64_t{1} << (c % 64));
-    --count_;
   }
 
   /// @brief Of the classes' oldest entries, the one whose next use looks farthest away at time
@@ -116,7 +112,6 @@ class HintedQueues {
   std::array<EntryQueue, kClasses> queues_;
   std::array<std::uint64_t, (kClasses + 63) / 64> nonempty_{};
   std::uint8_t first_tag_;
-  std::size_t count_ = 0;
 };
 static_assert(HintedQueues::class_of(1) == 1 && HintedQueues::class_of(15) == 15 && HintedQueues::class_of(16) == 16 &&
               HintedQueues::class_of(20) == 17 && HintedQueues::class_of(31) == 19 && HintedQueues::class_of(32) == 20 &&

@@ -267,13 +267,13 @@ class unordered_map
   }
   /// @brief Room for @p n elements under the load limit without growth. @return false when out of memory.
   UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept {
-    const std::uint64_t need = n * 100 / s_->max_load_percent + 1;
+    const std::uint64_t need = slots_for(n);
     return need <= s_->capacity || rehash(need);
   }
   /// @brief Rebuilds the table with at least @p slots slots (and room for the current elements),
   /// dropping tombstones. @return false when out of memory (the map is unchanged).
   UNIMEM_HOST_DEVICE bool rehash(size_type slots) noexcept {
-    const std::uint64_t min_slots = size() * 100 / s_->max_load_percent + 1;
+    const std::uint64_t min_slots = slots_for(size());
     std::uint64_t cap = 8;
     while (cap < slots || cap < min_slots) cap <<= 1;
     constexpr std::uint64_t align = alignof(value_type) > 8 ? alignof(value_type) : 8;
@@ -338,6 +338,10 @@ class unordered_map
   }
   UNIMEM_HOST_DEVICE Atomic<std::uint64_t> &group(std::uint64_t g) const noexcept { return a_.address(s_->ctrl)[g]; }
   UNIMEM_HOST_DEVICE value_type &slot(std::uint64_t i) const noexcept { return a_.address(s_->slots)[i]; }
+  /// Slots used (full, busy or erased) past which inserts stop: below the capacity.
+  UNIMEM_HOST_DEVICE std::uint64_t load_limit() const noexcept { return s_->capacity * s_->max_load_percent / 100; }
+  /// Slots that hold @p n elements under the load limit.
+  UNIMEM_HOST_DEVICE std::uint64_t slots_for(std::uint64_t n) const noexcept { return n * 100 / s_->max_load_percent + 1; }
   UNIMEM_HOST_DEVICE static constexpr std::uint64_t lock_words(std::uint64_t cap) noexcept { return (cap + 63) / 64; }
   UNIMEM_HOST_DEVICE Atomic<std::uint64_t> &lock_word(std::uint64_t i) const noexcept { return a_.address(s_->locks)[i / 64]; }
   UNIMEM_HOST_DEVICE static constexpr std::uint64_t lock_bit(std::uint64_t i) noexcept { return std::uint64_t{1} << (i % 64); }
@@ -388,7 +392,6 @@ class unordered_map
   /// hardware that runs a warp in lock step it must not wait for code after the loop.
   UNIMEM_HOST_DEVICE Claim claim(const K &key, std::uint64_t h, const V &value) noexcept {
     const std::uint64_t cap = s_->capacity;
-    const std::uint64_t limit = cap * s_->max_load_percent / 100;
     Atomic<std::uint64_t> *const ctrl = a_.address(s_->ctrl);
     const value_type *const slots = a_.address(s_->slots);
     const std::uint64_t fp = fingerprint_lanes(h);
@@ -411,7 +414,7 @@ class unordered_map
       }
       if (const std::uint64_t empty = detail::zero_lanes(w); empty != 0) {
         if (!reserved) {
-          if (s_->used.fetch_add(1, std::memory_order_relaxed) >= limit) {
+          if (s_->used.fetch_add(1, std::memory_order_relaxed) >= load_limit()) {
             s_->used.fetch_sub(1, std::memory_order_relaxed);
             return {cap, false};
           }
@@ -473,7 +476,7 @@ class unordered_map
   /// Automatic growth: double when live elements fill half the limit, else just drop tombstones.
   UNIMEM_HOST_DEVICE std::uint64_t grown_capacity() const noexcept {
     const std::uint64_t cap = s_->capacity;
-    return size() * 2 >= cap * s_->max_load_percent / 100 ? (cap ? cap * 2 : 8) : cap;  // a limit of 0 doubles
+    return size() * 2 >= load_limit() ? (cap ? cap * 2 : 8) : cap;  // a limit of 0 doubles
   }
 };
 
