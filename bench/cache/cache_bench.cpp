@@ -5,10 +5,11 @@
 // tasks in row-major, tiled or random order) at budgets of 5, 10, 25 and 50% of the input, for
 // S3-FIFO (the cache's default, run through WorkerCache itself) against LRU, FIFO and Belady's MIN
 // computed offline on the same trace. Target: at least 0.95x MIN, never below LRU. The cache runs
-// twice: plain (S3-FIFO), and with the remaining-uses hint a Superbin worker can give (it knows its
-// tasks), which switches those entries to the hinted policy.
-//   superbin/unimem/<order>/<stencil>/<budget %>: hit ratios s3fifo, hinted, lru, fifo, min and
-//   the ratios s3fifo_vs_min/lru, hinted_vs_min/lru; timing is not the point there (one iteration).
+// three times: plain (S3-FIFO), with the remaining-uses hint a Superbin worker can give (it knows
+// its tasks), which switches those entries to the hinted policy, and with the schedule hint (when
+// each id is read next), which switches them to the scheduled policy.
+//   superbin/unimem/<order>/<stencil>/<budget %>: hit ratios s3fifo, hinted, scheduled, lru, fifo,
+//   min and the ratios <cache run>_vs_min/lru; timing is not the point there (one iteration).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -17,7 +18,6 @@
 #include <mutex>
 #include <numeric>
 #include <random>
-#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -165,52 +165,26 @@ double reference_ratio(const std::vector<std::uint64_t> &trace, std::size_t slot
   return static_cast<double>(test::reference_hits(trace, slots, lru)) / static_cast<double>(trace.size());
 }
 
-// Belady's MIN: on a miss with the cache full, drop whichever of the cached items and the new one
-// is next used farthest in the future (the new one may be the one not kept).
 double min_ratio(const std::vector<std::uint64_t> &trace, std::size_t slots) {
-  const std::size_t never = trace.size();
-  std::vector<std::size_t> next(trace.size());
-  std::unordered_map<std::uint64_t, std::size_t> seen;
-  for (std::size_t t = trace.size(); t-- > 0;) {
-    auto it = seen.find(trace[t]);
-    next[t] = it == seen.end() ? never : it->second;
-    seen[trace[t]] = t;
-  }
-  std::set<std::pair<std::size_t, std::uint64_t>> by_next;  // (next use, id) of cached ids
-  std::unordered_map<std::uint64_t, std::size_t> cached;     // id -> its next use
-  std::size_t hits = 0;
-  for (std::size_t t = 0; t < trace.size(); ++t) {
-    const auto k = trace[t];
-    if (auto it = cached.find(k); it != cached.end()) {
-      ++hits;
-      by_next.erase({it->second, k});
-      it->second = next[t];
-      by_next.insert({next[t], k});
-      continue;
-    }
-    if (cached.size() == slots) {
-      auto farthest = std::prev(by_next.end());
-      if (farthest->first <= next[t]) continue;  // the new item is needed last: do not keep it
-      cached.erase(farthest->second);
-      by_next.erase(farthest);
-    }
-    cached[k] = next[t];
-    by_next.insert({next[t], k});
-  }
-  return static_cast<double>(hits) / static_cast<double>(trace.size());
+  return static_cast<double>(test::reference_min_hits(trace, slots)) / static_cast<double>(trace.size());
 }
 
-// WorkerCache with its default policy; with `hints`, every acquire says how many more times this
-// worker's task list reads the id (what a Superbin worker knows from its stencils), so the cache
-// evicts by its hinted policy.
-double cache_ratio(const std::vector<std::uint64_t> &trace, std::size_t slots, bool hints) {
+enum class Hints { none, remaining_uses, schedule };
+
+// WorkerCache with its default policy, and with the hints a Superbin worker can give from its task
+// list: how many more times it reads the id, or when it reads it next (positions = acquire numbers).
+double cache_ratio(const std::vector<std::uint64_t> &trace, std::size_t slots, Hints hints) {
   std::vector<std::uint32_t> remaining(trace.size());
   std::unordered_map<std::uint64_t, std::uint32_t> later;
   for (std::size_t t = trace.size(); t-- > 0;) remaining[t] = later[trace[t]]++;
+  const auto next = test::next_uses(trace);
   auto cache = WorkerCache::create({.budget = slots * 64}).value();
   auto fill = [](std::span<std::byte>) {};
   for (std::size_t t = 0; t < trace.size(); ++t) {
-    (void)cache.acquire(DataId(trace[t]), 64, fill, {.remaining_uses = hints ? remaining[t] : kUnknownUses});
+    AcquireOptions o;
+    if (hints == Hints::remaining_uses) o.remaining_uses = remaining[t];
+    if (hints == Hints::schedule) o.schedule = Schedule{t, next[t] == trace.size() ? kNoNextUse : next[t]};
+    (void)cache.acquire(DataId(trace[t]), 64, fill, o);
   }
   return cache.stats().hit_ratio();
 }
@@ -219,10 +193,11 @@ void superbin(benchmark::State &st, Order order) {
   const int stencil = static_cast<int>(st.range(0));
   const auto trace = superbin_trace(order, stencil);
   const std::size_t slots = static_cast<std::size_t>(kGrid * kGrid) * static_cast<std::size_t>(st.range(1)) / 100;
-  double s3 = 0, hinted = 0;
+  double s3 = 0, hinted = 0, scheduled = 0;
   for (auto _ : st) {
-    s3 = cache_ratio(trace, slots, false);
-    hinted = cache_ratio(trace, slots, true);
+    s3 = cache_ratio(trace, slots, Hints::none);
+    hinted = cache_ratio(trace, slots, Hints::remaining_uses);
+    scheduled = cache_ratio(trace, slots, Hints::schedule);
   }
   const double lru = reference_ratio(trace, slots, true), fifo = reference_ratio(trace, slots, false);
   const double min = min_ratio(trace, slots);
@@ -235,6 +210,9 @@ void superbin(benchmark::State &st, Order order) {
   st.counters["s3fifo_vs_lru"] = s3 / lru;
   st.counters["hinted_vs_min"] = hinted / min;
   st.counters["hinted_vs_lru"] = hinted / lru;
+  st.counters["scheduled"] = scheduled;
+  st.counters["scheduled_vs_min"] = scheduled / min;
+  st.counters["scheduled_vs_lru"] = scheduled / lru;
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // Reference models of cache policies on a trace of unit-size items, written for clarity: the unit
-// tests check WorkerCache's LRU, FIFO and hinted policy against them, and bench/cache compares
-// S3-FIFO with them.
+// tests check WorkerCache's LRU, FIFO, hinted and scheduled policies against them, and bench/cache
+// compares the cache with them.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <list>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -29,6 +31,48 @@ inline std::size_t reference_hits(const std::vector<std::uint64_t> &trace, std::
       order.pop_front();
     }
     where[k] = order.insert(order.end(), k);
+  }
+  return hits;
+}
+
+/// @brief For each acquire of @p trace, the index of the next acquire of the same id, or
+/// trace.size() when there is none.
+inline std::vector<std::size_t> next_uses(const std::vector<std::uint64_t> &trace) {
+  std::vector<std::size_t> next(trace.size());
+  std::unordered_map<std::uint64_t, std::size_t> later;
+  for (std::size_t t = trace.size(); t-- > 0;) {
+    auto it = later.find(trace[t]);
+    next[t] = it == later.end() ? trace.size() : it->second;
+    later[trace[t]] = t;
+  }
+  return next;
+}
+
+/// @brief Hits of Belady's MIN with room for @p slots items: on a miss with the cache full, drop
+/// whichever of the cached items and the new one is next used farthest in the future (the new one
+/// may be the one not kept; on a tie it is).
+inline std::size_t reference_min_hits(const std::vector<std::uint64_t> &trace, std::size_t slots) {
+  const auto next = next_uses(trace);
+  std::set<std::pair<std::size_t, std::uint64_t>> by_next;  // (next use, id) of cached ids
+  std::unordered_map<std::uint64_t, std::size_t> cached;     // id -> its next use
+  std::size_t hits = 0;
+  for (std::size_t t = 0; t < trace.size(); ++t) {
+    const auto k = trace[t];
+    if (auto it = cached.find(k); it != cached.end()) {
+      ++hits;
+      by_next.erase({it->second, k});
+      it->second = next[t];
+      by_next.insert({next[t], k});
+      continue;
+    }
+    if (cached.size() == slots) {
+      auto farthest = std::prev(by_next.end());
+      if (farthest->first <= next[t]) continue;
+      cached.erase(farthest->second);
+      by_next.erase(farthest);
+    }
+    cached[k] = next[t];
+    by_next.insert({next[t], k});
   }
   return hits;
 }

@@ -1,6 +1,6 @@
 // The bookkeeping of WorkerCache's eviction policies, all guarded by the cache's policy mutex:
 // intrusive FIFO queues of entries (counted in entries and bytes), the classes of hinted entries,
-// and bounded sets of ids.
+// the scheduled entries by next use, and bounded sets of ids.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <new>
+#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -116,6 +118,35 @@ class HintedQueues {
 static_assert(HintedQueues::class_of(1) == 1 && HintedQueues::class_of(15) == 15 && HintedQueues::class_of(16) == 16 &&
               HintedQueues::class_of(20) == 17 && HintedQueues::class_of(31) == 19 && HintedQueues::class_of(32) == 20 &&
               HintedQueues::class_of(UINT32_MAX) == HintedQueues::kClasses - 1);
+
+// Entries with a schedule hint, ordered by the position of their next use (entry.stamp).
+class ScheduledEntries {
+ public:
+  using Set = std::set<std::pair<std::uint64_t, CacheEntry *>>;
+  explicit ScheduledEntries(std::uint8_t tag) noexcept : tag_(tag) {}
+
+  /// @return false, with e left out, when the set cannot allocate its node.
+  bool push(CacheEntry *e, std::uint64_t next_use) noexcept {
+    try {
+      by_next_use_.emplace(next_use, e);
+    } catch (const std::bad_alloc &) {
+      return false;
+    }
+    e->queue = tag_;
+    e->stamp = next_use;
+    return true;
+  }
+  void unlink(CacheEntry *e) noexcept {
+    by_next_use_.erase({e->stamp, e});
+    e->queue = 0;
+  }
+  /// Soonest next use first; unlink() leaves iterators to other entries valid.
+  const Set &by_next_use() const noexcept { return by_next_use_; }
+
+ private:
+  Set by_next_use_;
+  std::uint8_t tag_;
+};
 
 // A set of at most `capacity` ids that forgets the oldest insertion first.
 class IdHistory {

@@ -56,7 +56,7 @@ using detail::EntryState;
 
 namespace {
 
-enum QueueTag : std::uint8_t { kNone = 0, kSmall, kMain, kKeep, kSpent, kHinted /* the first of its classes */ };
+enum QueueTag : std::uint8_t { kNone = 0, kSmall, kMain, kKeep, kSpent, kScheduled, kHinted /* the first of its classes */ };
 static_assert(kHinted + detail::HintedQueues::kClasses <= 256, "queue tags are bytes");
 constexpr std::size_t kEvictedHistory = 1 << 16;  // ids remembered to tell capacity from cold misses
 
@@ -65,6 +65,15 @@ struct alignas(64) Shard {
   detail::EntryIndex index;
   std::uint64_t hits = 0, bytes_saved = 0;
 };
+
+Result<void> check_schedule(const DataId &id, const AcquireOptions &o) {
+  if (o.schedule && o.schedule->next_use < o.schedule->now) {
+    return Error(Errc::invalid_argument, "WorkerCache: data id " + id.to_string() + ": schedule next_use " +
+                                             std::to_string(o.schedule->next_use) + " is before now " +
+                                             std::to_string(o.schedule->now));
+  }
+  return success();
+}
 
 Error shape_error(const CacheEntry &e, std::size_t size) {
   if (e.size != size) {
@@ -106,6 +115,8 @@ struct WorkerCache::Impl {
   detail::EntryQueue small{kSmall}, main{kMain}, keep{kKeep}, spent{kSpent};
   detail::HintedQueues hinted{kHinted};
   std::uint64_t hint_clock = 0;  // hinted acquires so far
+  detail::ScheduledEntries scheduled{kScheduled};
+  std::uint64_t schedule_clock = 0;  // the latest position a scheduled acquire gave
   detail::IdHistory ghost;    // S3-FIFO: ids dropped from the small queue without re-use
   detail::IdHistory evicted;  // ids evicted for room, to classify misses
   std::uint64_t cold = 0, capacity = 0, bypasses = 0, evictions = 0, invalidations = 0, failures = 0;
@@ -156,6 +167,7 @@ struct WorkerCache::Impl {
       case kMain: return main.unlink(e);
       case kKeep: return keep.unlink(e);
       case kSpent: return spent.unlink(e);
+      case kScheduled: return scheduled.unlink(e);
       default: return hinted.unlink(e);
     }
   }
@@ -176,9 +188,22 @@ struct WorkerCache::Impl {
     hinted.push(e, uses, stamp);
   }
 
+  // Queues e by the position of its next use; if the set cannot allocate, as if it had no hint.
+  void place_scheduled(CacheEntry *e, std::uint64_t next_use) {
+    unlink(e);
+    if (!scheduled.push(e, next_use)) main.push_head(e);
+  }
+
+  void advance_schedule(const AcquireOptions &o) noexcept {
+    if (o.schedule) schedule_clock = std::max(schedule_clock, o.schedule->now);
+  }
+
   // Victims in this order: entries whose hint says nobody will ask again, the unhinted queues, the
-  // hinted entries (a hint promises a use; no hint promises nothing).
-  bool evict_one() { return evict_spent() || evict_unhinted() || evict_hinted(); }
+  // hinted entries (a hint promises a use; no hint promises nothing), the scheduled entries (a
+  // schedule says when). @p incoming is the schedule of the entry that needs the room, if any.
+  bool evict_one(const std::optional<Schedule> &incoming) {
+    return evict_spent() || evict_unhinted() || evict_hinted() || evict_scheduled(incoming);
+  }
 
   bool evict_spent() {
     for (auto *e = spent.tail(); e != nullptr;) {
@@ -215,6 +240,21 @@ struct WorkerCache::Impl {
     return evicted;
   }
 
+  // Entries whose next use has passed (the caller's schedule changed) go first; then the one read
+  // next farthest away, unless the incoming entry is read later still: MIN keeps the cached one and
+  // the incoming entry is served uncached.
+  bool evict_scheduled(const std::optional<Schedule> &incoming) {
+    const auto &by_next_use = scheduled.by_next_use();
+    for (auto it = by_next_use.begin(); it != by_next_use.end() && it->first < schedule_clock;) {
+      if (try_evict((it++)->second)) return true;  // advanced first: the eviction erases its node
+    }
+    for (auto it = by_next_use.rbegin(); it != by_next_use.rend() && it->first >= schedule_clock; ++it) {
+      if (incoming && it->first <= incoming->next_use) return false;
+      if (try_evict(it->second)) return true;
+    }
+    return false;
+  }
+
   bool evict_unhinted() {
     if (options.policy != EvictionPolicy::s3fifo) {
       // LRU and FIFO: the oldest entry no handle holds.
@@ -239,10 +279,10 @@ struct WorkerCache::Impl {
     return false;
   }
 
-  bool make_room(std::size_t size) {
+  bool make_room(std::size_t size, const std::optional<Schedule> &incoming) {
     if (size > options.budget) return false;
     while (core->used.load(std::memory_order_relaxed) + size > options.budget) {
-      if (!evict_one()) return false;
+      if (!evict_one(incoming)) return false;
     }
     return true;
   }
@@ -250,6 +290,8 @@ struct WorkerCache::Impl {
   void enqueue(CacheEntry *e, const AcquireOptions &o) {
     if (o.retention == Retention::keep) {
       keep.push_head(e);
+    } else if (o.schedule) {
+      place_scheduled(e, o.schedule->next_use);
     } else if (o.remaining_uses != kUnknownUses) {
       place_hinted(e, o.remaining_uses, ++hint_clock);
     } else if (options.policy == EvictionPolicy::s3fifo && !ghost.contains(e->id)) {
@@ -321,13 +363,16 @@ struct WorkerCache::Impl {
     return CacheHandle(e);
   }
 
-  // After a hit or a wait (e pinned, no lock held): the remaining-uses hint, or LRU order.
+  // After a hit or a wait (e pinned, no lock held): the schedule or remaining-uses hint, or LRU order.
   void after_hit(CacheEntry *e, const AcquireOptions &o) {
     const bool hint = o.remaining_uses != kUnknownUses;
-    if (!hint && options.policy != EvictionPolicy::lru) return;
+    if (!hint && !o.schedule && options.policy != EvictionPolicy::lru) return;
     std::lock_guard lock(policy);
+    advance_schedule(o);
     if (e->queue == kNone || e->queue == kKeep) return;
-    if (hint) {
+    if (o.schedule) {
+      place_scheduled(e, o.schedule->next_use);
+    } else if (hint) {
       // The latest hint stored (pin), which concurrent hits may have overtaken this one's with.
       place_hinted(e, e->remaining_uses.load(std::memory_order_relaxed), ++hint_clock);
     } else if (e->queue == kMain) {
@@ -363,7 +408,8 @@ struct WorkerCache::Impl {
     {
       std::lock_guard lock(policy);
       ++(evicted.contains(e->id) ? capacity : cold);
-      if (make_room(e->size)) {
+      advance_schedule(o);
+      if (make_room(e->size, o.schedule)) {
         core->used.fetch_add(e->size, std::memory_order_relaxed);
         e->charged = true;
       } else {
@@ -414,6 +460,7 @@ struct WorkerCache::Impl {
 
   Result<CacheHandle> acquire(DataId id, std::size_t size, FillRef fill, const AcquireOptions &o) {
     if (size == 0) return Error(Errc::invalid_argument, "WorkerCache::acquire: size 0 for data id " + id.to_string());
+    if (auto ok = check_schedule(id, o); !ok) return ok.error();
     const std::uint64_t h = id.hash();
     auto &s = shard_of(h);
     CacheEntry *stale = nullptr;
@@ -451,6 +498,7 @@ struct WorkerCache::Impl {
   }
 
   Result<CacheHandle> find(DataId id, const AcquireOptions &o) {
+    if (auto ok = check_schedule(id, o); !ok) return ok.error();
     const std::uint64_t h = id.hash();
     auto &s = shard_of(h);
     std::unique_lock lock(s.mutex);

@@ -24,6 +24,11 @@
 // entry is the first victim; above 0 it goes after every unhinted entry, and among hinted entries
 // the one whose next use looks farthest away goes first (hinted acquires since its latest one, or
 // since an eviction found it in use, / hint^1.5: few uses left and long unused both mean far away).
+// The schedule hint says when the id is read next, on the caller's own clock (its task or acquire
+// numbers): scheduled entries go after all others, the one read next farthest away first, and an
+// entry whose next use has passed (the caller's schedule changed) before them. A miss whose own next
+// use is no sooner than every scheduled candidate's is served uncached instead of evicting one. With
+// an exact schedule that is Belady's MIN.
 //
 // Keys: an id may be cached at one epoch at a time. Acquiring a newer epoch invalidates the older
 // entry; asking for an older epoch than the one cached is version_mismatch. Re-using an id with a
@@ -41,6 +46,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -83,6 +89,16 @@ struct CacheOptions {
 /// Marks "no hint" in AcquireOptions::remaining_uses.
 inline constexpr std::uint32_t kUnknownUses = UINT32_MAX;
 
+/// Marks "not read again" in Schedule::next_use.
+inline constexpr std::uint64_t kNoNextUse = UINT64_MAX;
+
+/// Where an acquire stands on the caller's own schedule: positions are any increasing count the
+/// caller keeps (task numbers, acquire numbers), the same for every acquire of the cache.
+struct Schedule {
+  std::uint64_t now = 0;                ///< this acquire's position
+  std::uint64_t next_use = kNoNextUse;  ///< the position of the next acquire of this id (>= now)
+};
+
 struct AcquireOptions {
   std::uint64_t epoch = 0;  ///< version of the data; see "Keys" above
   Retention retention = Retention::normal;
@@ -90,6 +106,9 @@ struct AcquireOptions {
   /// the latest hint wins. At 0 the entry becomes the first victim when room is needed; see
   /// "Eviction" above.
   std::uint32_t remaining_uses = kUnknownUses;
+  /// When this id is read next (see "Eviction" above); it takes precedence over remaining_uses.
+  /// invalid_argument when next_use < now.
+  std::optional<Schedule> schedule{};
   /// A fingerprint of how the buffer is filled; 0 = none. An id cached with one layout cannot be
   /// acquired with another (GlobalMemory::cached_get sets it from its transfer list).
   std::uint64_t layout = 0;

@@ -13,7 +13,8 @@
 //     atomic remaining_uses            the latest remaining-uses hint (UINT32_MAX: none yet)
 //     bool indexed                     in its shard's map            (guarded by the shard's mutex)
 //     queue, prev, next, stamp         its eviction queue, and the policy clock at its latest hinted
-//                                      acquire or eviction scan that found it in use
+//                                      acquire or eviction scan that found it in use (scheduled
+//                                      entries: the position of their next use)
 //                                                                    (guarded by the policy mutex)
 //   }
 //
