@@ -183,7 +183,7 @@ double cache_ratio(const std::vector<std::uint64_t> &trace, std::size_t slots, H
   for (std::size_t t = 0; t < trace.size(); ++t) {
     AcquireOptions o;
     if (hints == Hints::remaining_uses) o.remaining_uses = remaining[t];
-    if (hints == Hints::schedule) o.schedule = Schedule{t, next[t] == trace.size() ? kNoNextUse : next[t]};
+    if (hints == Hints::schedule) o.schedule = Schedule{t, next[t]};
     (void)cache.acquire(DataId(trace[t]), 64, fill, o);
   }
   return cache.stats().hit_ratio();

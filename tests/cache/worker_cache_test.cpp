@@ -1,8 +1,9 @@
 // WorkerCache semantics: hits and misses, the budget under random and concurrent use (with every
 // buffer's contents checked), pinned buffers never evicted, one fill under concurrency, failed
 // fills, invalidation and epochs, shape errors, items larger than the budget, acquire_all, the
-// keep class, the remaining-uses hint and the hinted policy, LRU/FIFO/hinted against reference
-// models, S3-FIFO's scan resistance, and handles that outlive their cache.
+// keep class, the remaining-uses hint and the hinted policy, the schedule hint and the scheduled
+// policy, LRU/FIFO/hinted/scheduled against reference models (scheduled = Belady's MIN), S3-FIFO's
+// scan resistance, and handles that outlive their cache.
 #include "unimem/cache/worker_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -175,6 +176,10 @@ TEST(WorkerCache, StressBudgetAndContentsUnderThreads) {
   EXPECT_LE(s.bytes_cached, budget);
   EXPECT_EQ(s.fills(), static_cast<std::uint64_t>(l.fills.load()));
   EXPECT_EQ(s.hits + s.waits + s.fills(), 8u * 4000u);
+  // No handle is left, so every entry is in a queue that clear() empties: none leaked.
+  c.clear();
+  EXPECT_EQ(c.stats().entries, 0u);
+  EXPECT_EQ(c.stats().bytes_cached, 0u);
 }
 
 TEST(WorkerCache, BuffersInUseAreNeverEvicted) {
@@ -521,22 +526,23 @@ TEST(WorkerCache, HintedPolicyMatchesItsReferenceModel) {
   }
 }
 
-// The schedule hint on a trace: positions are acquire numbers, next_use the next acquire of the id.
-AcquireOptions scheduled(std::size_t now, std::size_t next, std::size_t end) {
-  return {.schedule = Schedule{now, next == end ? kNoNextUse : next}};
-}
+static_assert(test::kNever == kNoNextUse);
 
 TEST(WorkerCache, ScheduledPolicyIsBeladysMin) {
+  // Positions are acquire numbers; next_use is the next acquire of the id. The unhinted policy
+  // does not matter: every entry is scheduled.
   std::mt19937_64 rng(12);
   std::vector<std::uint64_t> trace;
   for (int i = 0; i < 20000; ++i) trace.push_back(rng() % 4 == 0 ? rng() % 300 : rng() % 50);
   const auto next = test::next_uses(trace);
-  for (std::size_t slots : {1u, 8u, 30u, 100u}) {
-    auto c = make(slots * 64);
+  const std::pair<std::size_t, EvictionPolicy> runs[] = {
+      {1, EvictionPolicy::s3fifo}, {8, EvictionPolicy::lru}, {30, EvictionPolicy::fifo}, {100, EvictionPolicy::s3fifo}};
+  for (auto [slots, policy] : runs) {
+    auto c = make(slots * 64, policy);
     Loader l;
     std::size_t uncached = 0;
     for (std::size_t t = 0; t < trace.size(); ++t) {
-      auto h = get(c, l, trace[t], 64, scheduled(t, next[t], trace.size()));
+      auto h = get(c, l, trace[t], 64, {.schedule = Schedule{t, next[t]}});
       UNIMEM_ASSERT_OK(h);
       EXPECT_TRUE(holds(*h, trace[t]));
       uncached += h->cached() ? 0 : 1;
@@ -544,7 +550,7 @@ TEST(WorkerCache, ScheduledPolicyIsBeladysMin) {
     const auto st = c.stats();
     EXPECT_EQ(st.hits, test::reference_min_hits(trace, slots)) << slots;
     EXPECT_EQ(st.bypasses, uncached) << slots;
-    EXPECT_GT(uncached, 0u) << slots;  // MIN leaves some misses out of the cache
+    EXPECT_GT(uncached, 0u) << slots;  // MIN leaves some misses out of the cache (300 ids > 100 slots)
     EXPECT_LE(st.bytes_cached, slots * 64);
   }
 }
@@ -612,14 +618,96 @@ TEST(WorkerCache, ScheduledEvictionPassesOverEntriesInUse) {
   EXPECT_TRUE(h->cached());  // 2 made room
   EXPECT_EQ(c.find(DataId(2)).code(), Errc::not_found);
   UNIMEM_ASSERT_OK(c.find(DataId(1)));
-  // A hit re-schedules: 1 is now read soonest, so 3 goes for 4.
+  // A hit (here through find) re-schedules: 1 is now read soonest, so 3 goes for 4.
   held->reset();
   h->reset();
-  UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.schedule = Schedule{3, 5}}));
+  UNIMEM_ASSERT_OK(c.find(DataId(1), {.schedule = Schedule{3, 5}}));
   UNIMEM_ASSERT_OK(get(c, l, 4, 1024, {.schedule = Schedule{4, 6}}));
   EXPECT_EQ(c.find(DataId(3)).code(), Errc::not_found);
   UNIMEM_ASSERT_OK(c.find(DataId(1)));
   EXPECT_EQ(l.fills.load(), 4);
+}
+
+TEST(WorkerCache, AScheduledMissEvictsNothingUnlessMinWouldLetItIn) {
+  auto c = make(3 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.schedule = Schedule{0, 50}}));
+  UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.schedule = Schedule{1, 10}}));
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.schedule = Schedule{2, 20}}));
+  // 2 KiB read at 30: only 1 is read later, 1 KiB of room. Nothing goes.
+  auto wide = get(c, l, 4, 2048, {.schedule = Schedule{3, 30}});
+  UNIMEM_ASSERT_OK(wide);
+  EXPECT_FALSE(wide->cached());
+  EXPECT_EQ(c.stats().evictions, 0u);
+  // Read at 15: 1 and 3 are read later; both go.
+  auto sooner = get(c, l, 5, 2048, {.schedule = Schedule{4, 15}});
+  UNIMEM_ASSERT_OK(sooner);
+  EXPECT_TRUE(sooner->cached());
+  EXPECT_EQ(c.stats().evictions, 2u);
+  UNIMEM_ASSERT_OK(c.find(DataId(2)));
+}
+
+TEST(WorkerCache, AScheduledMissNeverReadAgainTakesNoEntrysRoom) {
+  auto c = make(2 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1024));
+  auto free_room = get(c, l, 2, 1024, {.schedule = Schedule{0, kNoNextUse}});
+  UNIMEM_ASSERT_OK(free_room);
+  EXPECT_TRUE(free_room->cached());  // free room is used
+  free_room->reset();
+  auto full = get(c, l, 3, 1024, {.schedule = Schedule{1, kNoNextUse}});
+  UNIMEM_ASSERT_OK(full);
+  EXPECT_FALSE(full->cached());  // not even the unhinted 1 goes for it
+  UNIMEM_ASSERT_OK(c.find(DataId(1)));
+  EXPECT_EQ(c.stats().evictions, 0u);
+  // A miss of a bypassed id is a capacity miss.
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.schedule = Schedule{2, kNoNextUse}}));
+  EXPECT_EQ(c.stats().capacity_misses, 1u);
+}
+
+TEST(WorkerCache, KeepEntriesIgnoreTheSchedule) {
+  auto c = make(2 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.schedule = Schedule{0, 5}}));
+  UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.schedule = Schedule{1, 6}}));
+  auto scene = get(c, l, 3, 1024, {.retention = Retention::keep, .schedule = Schedule{2, kNoNextUse}});
+  UNIMEM_ASSERT_OK(scene);
+  EXPECT_TRUE(scene->cached());  // kept, although the schedule says it is not read again
+  scene->reset();
+  EXPECT_EQ(c.find(DataId(2)).code(), Errc::not_found);  // the farthest scheduled entry made room
+  UNIMEM_ASSERT_OK(get(c, l, 4, 1024, {.schedule = Schedule{3, 4}}));
+  UNIMEM_ASSERT_OK(c.find(DataId(3)));  // keep entries are never evicted for room
+}
+
+TEST(WorkerCache, AHintMovesAnEntryBetweenThePolicies) {
+  auto c = make(2 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.schedule = Schedule{0, 3}}));
+  UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.schedule = Schedule{1, 100}}));
+  // 1 is read with a uses hint only: it leaves the scheduled entries and goes before them.
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.remaining_uses = 5}));
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.schedule = Schedule{3, 4}}));
+  EXPECT_EQ(c.find(DataId(1)).code(), Errc::not_found);
+  UNIMEM_ASSERT_OK(c.find(DataId(2)));
+  // 3 back under a schedule after a uses hint: the farthest (2, at 100) goes first again.
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.remaining_uses = 1}));
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.schedule = Schedule{4, 6}}));
+  UNIMEM_ASSERT_OK(get(c, l, 5, 1024, {.schedule = Schedule{5, 7}}));
+  EXPECT_EQ(c.find(DataId(2)).code(), Errc::not_found);
+  UNIMEM_ASSERT_OK(c.find(DataId(3)));
+}
+
+TEST(WorkerCache, ClearRestartsTheScheduleClock) {
+  auto c = make(2 * 1024);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 9, 1024, {.schedule = Schedule{1000, 1001}}));
+  EXPECT_EQ(c.clear(), 1u);
+  // A new plan from 0: without the restart 1 and 2 would be overdue, and 1 (the sooner) would go.
+  UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.schedule = Schedule{0, 5}}));
+  UNIMEM_ASSERT_OK(get(c, l, 2, 1024, {.schedule = Schedule{1, 6}}));
+  UNIMEM_ASSERT_OK(get(c, l, 3, 1024, {.schedule = Schedule{2, 4}}));
+  EXPECT_EQ(c.find(DataId(2)).code(), Errc::not_found);
+  UNIMEM_ASSERT_OK(c.find(DataId(1)));
 }
 
 TEST(WorkerCache, AScheduleWhoseNextUseIsBeforeNowIsRejected) {
@@ -633,6 +721,12 @@ TEST(WorkerCache, AScheduleWhoseNextUseIsBeforeNowIsRejected) {
   UNIMEM_ASSERT_OK(get(c, l, 1, 1024, {.schedule = Schedule{5, 5}}));
   EXPECT_EQ(c.find(DataId(1), {.schedule = Schedule{7, 6}}).code(), Errc::invalid_argument);
   UNIMEM_ASSERT_OK(c.find(DataId(1)));
+  EXPECT_EQ(get(c, l, 2, 1024, {.schedule = Schedule{kNoNextUse, kNoNextUse}}).code(), Errc::invalid_argument);
+  // acquire_all checks every request before it fills any.
+  const CacheRequest set[] = {{DataId(3), 1024, {}}, {DataId(4), 1024, {.schedule = Schedule{2, 1}}}};
+  auto all = c.acquire_all(set, [&](std::size_t i, std::span<std::byte> b) { return l(3 + i, b); });
+  EXPECT_EQ(all.code(), Errc::invalid_argument);
+  EXPECT_EQ(l.fills.load(), 1);
 }
 
 TEST(WorkerCache, HandlesMayOutliveTheirCache) {

@@ -35,14 +35,15 @@ inline std::size_t reference_hits(const std::vector<std::uint64_t> &trace, std::
   return hits;
 }
 
-/// @brief For each acquire of @p trace, the index of the next acquire of the same id, or
-/// trace.size() when there is none.
-inline std::vector<std::size_t> next_uses(const std::vector<std::uint64_t> &trace) {
-  std::vector<std::size_t> next(trace.size());
-  std::unordered_map<std::uint64_t, std::size_t> later;
+/// For each acquire of @p trace, the index of the next acquire of the same id, or kNever (which is
+/// WorkerCache's kNoNextUse, so the values are schedules as they are).
+inline constexpr std::uint64_t kNever = UINT64_MAX;
+inline std::vector<std::uint64_t> next_uses(const std::vector<std::uint64_t> &trace) {
+  std::vector<std::uint64_t> next(trace.size());
+  std::unordered_map<std::uint64_t, std::uint64_t> later;
   for (std::size_t t = trace.size(); t-- > 0;) {
     auto it = later.find(trace[t]);
-    next[t] = it == later.end() ? trace.size() : it->second;
+    next[t] = it == later.end() ? kNever : it->second;
     later[trace[t]] = t;
   }
   return next;
@@ -53,8 +54,8 @@ inline std::vector<std::size_t> next_uses(const std::vector<std::uint64_t> &trac
 /// may be the one not kept; on a tie it is).
 inline std::size_t reference_min_hits(const std::vector<std::uint64_t> &trace, std::size_t slots) {
   const auto next = next_uses(trace);
-  std::set<std::pair<std::size_t, std::uint64_t>> by_next;  // (next use, id) of cached ids
-  std::unordered_map<std::uint64_t, std::size_t> cached;     // id -> its next use
+  std::set<std::pair<std::uint64_t, std::uint64_t>> by_next;  // (next use, id) of cached ids
+  std::unordered_map<std::uint64_t, std::uint64_t> cached;     // id -> its next use
   std::size_t hits = 0;
   for (std::size_t t = 0; t < trace.size(); ++t) {
     const auto k = trace[t];

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <new>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -83,12 +85,15 @@ class HintedQueues {
     e->stamp = stamp;
     queues_[c].push_head(e);
     nonempty_[c / 64] |= std::uint64_t{1} << (c % 64);
+    bytes_ += e->size;
   }
   void unlink(CacheEntry *e) noexcept {
     const auto c = static_cast<std::size_t>(e->queue - first_tag_);
     queues_[c].unlink(e);
     if (queues_[c].count() == 0) nonempty_[c / 64] &= ~(std::uint64_t{1} << (c % 64));
+    bytes_ -= e->size;
   }
+  std::size_t bytes() const noexcept { return bytes_; }
 
   /// @brief Of the classes' oldest entries, the one whose next use looks farthest away at time
   /// @p clock; nullptr when empty. On equal estimates the smaller hint goes.
@@ -114,21 +119,24 @@ class HintedQueues {
   std::array<EntryQueue, kClasses> queues_;
   std::array<std::uint64_t, (kClasses + 63) / 64> nonempty_{};
   std::uint8_t first_tag_;
+  std::size_t bytes_ = 0;
 };
 static_assert(HintedQueues::class_of(1) == 1 && HintedQueues::class_of(15) == 15 && HintedQueues::class_of(16) == 16 &&
               HintedQueues::class_of(20) == 17 && HintedQueues::class_of(31) == 19 && HintedQueues::class_of(32) == 20 &&
               HintedQueues::class_of(UINT32_MAX) == HintedQueues::kClasses - 1);
 
-// Entries with a schedule hint, ordered by the position of their next use (entry.stamp).
+// Entries with a schedule hint, ordered by the position of their next use (entry.stamp), then by
+// id hash, so that ties go the same way in every run.
 class ScheduledEntries {
  public:
-  using Set = std::set<std::pair<std::uint64_t, CacheEntry *>>;
+  using Key = std::tuple<std::uint64_t, std::uint64_t, CacheEntry *>;  // next use, hash, entry
+  using Set = std::set<Key>;
   explicit ScheduledEntries(std::uint8_t tag) noexcept : tag_(tag) {}
 
   /// @return false, with e left out, when the set cannot allocate its node.
   bool push(CacheEntry *e, std::uint64_t next_use) noexcept {
     try {
-      by_next_use_.emplace(next_use, e);
+      by_next_use_.emplace(next_use, e->hash, e);
     } catch (const std::bad_alloc &) {
       return false;
     }
@@ -137,9 +145,11 @@ class ScheduledEntries {
     return true;
   }
   void unlink(CacheEntry *e) noexcept {
-    by_next_use_.erase({e->stamp, e});
+    [[maybe_unused]] const auto erased = by_next_use_.erase({e->stamp, e->hash, e});
+    assert(erased == 1);
     e->queue = 0;
   }
+  bool empty() const noexcept { return by_next_use_.empty(); }
   /// Soonest next use first; unlink() leaves iterators to other entries valid.
   const Set &by_next_use() const noexcept { return by_next_use_; }
 

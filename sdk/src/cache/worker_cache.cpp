@@ -66,15 +66,6 @@ struct alignas(64) Shard {
   std::uint64_t hits = 0, bytes_saved = 0;
 };
 
-Result<void> check_schedule(const DataId &id, const AcquireOptions &o) {
-  if (o.schedule && o.schedule->next_use < o.schedule->now) {
-    return Error(Errc::invalid_argument, "WorkerCache: data id " + id.to_string() + ": schedule next_use " +
-                                             std::to_string(o.schedule->next_use) + " is before now " +
-                                             std::to_string(o.schedule->now));
-  }
-  return success();
-}
-
 Error shape_error(const CacheEntry &e, std::size_t size) {
   if (e.size != size) {
     return Error(Errc::invalid_argument, "WorkerCache: data id " + e.id.to_string() + " is cached with " +
@@ -245,14 +236,35 @@ struct WorkerCache::Impl {
   // the incoming entry is served uncached.
   bool evict_scheduled(const std::optional<Schedule> &incoming) {
     const auto &by_next_use = scheduled.by_next_use();
-    for (auto it = by_next_use.begin(); it != by_next_use.end() && it->first < schedule_clock;) {
-      if (try_evict((it++)->second)) return true;  // advanced first: the eviction erases its node
+    for (auto it = by_next_use.begin(); it != by_next_use.end() && std::get<0>(*it) < schedule_clock; ++it) {
+      if (try_evict(std::get<2>(*it))) return true;
     }
-    for (auto it = by_next_use.rbegin(); it != by_next_use.rend() && it->first >= schedule_clock; ++it) {
-      if (incoming && it->first <= incoming->next_use) return false;
-      if (try_evict(it->second)) return true;
+    for (auto it = by_next_use.rbegin(); it != by_next_use.rend() && std::get<0>(*it) >= schedule_clock; ++it) {
+      if (incoming && std::get<0>(*it) <= incoming->next_use) return false;
+      if (try_evict(std::get<2>(*it))) return true;
     }
     return false;
+  }
+
+  // Whether the room MIN would give up for a miss read next at @p next_use holds @p size bytes: the
+  // free bytes, every entry of the classes evicted before the scheduled ones, and the scheduled
+  // entries that are overdue or read after it. Entries in use count too (the evictions find out):
+  // the point is not to evict some entries for a miss that cannot get in anyway.
+  bool min_admits(std::size_t size, std::uint64_t next_use) const {
+    if (next_use == kNoNextUse) return false;  // never read again: not worth any entry
+    const std::size_t used = core->used.load(std::memory_order_relaxed);
+    std::size_t room = (options.budget > used ? options.budget - used : 0) + spent.bytes() + small.bytes() +
+                       main.bytes() + hinted.bytes();
+    const auto &by_next_use = scheduled.by_next_use();
+    for (auto it = by_next_use.begin(); room < size && it != by_next_use.end() && std::get<0>(*it) < schedule_clock; ++it) {
+      room += std::get<2>(*it)->size;
+    }
+    for (auto it = by_next_use.rbegin(); room < size && it != by_next_use.rend() && std::get<0>(*it) > next_use &&
+                                         std::get<0>(*it) >= schedule_clock;
+         ++it) {
+      room += std::get<2>(*it)->size;
+    }
+    return room >= size;
   }
 
   bool evict_unhinted() {
@@ -279,9 +291,14 @@ struct WorkerCache::Impl {
     return false;
   }
 
+  // Evicts until @p size more bytes fit; false when they cannot (the miss is then served uncached).
+  // A scheduled miss (@p incoming) evicts nothing unless MIN would let it in.
   bool make_room(std::size_t size, const std::optional<Schedule> &incoming) {
     if (size > options.budget) return false;
-    while (core->used.load(std::memory_order_relaxed) + size > options.budget) {
+    const auto fits = [&] { return core->used.load(std::memory_order_relaxed) + size <= options.budget; };
+    if (fits()) return true;
+    if (incoming && !min_admits(size, incoming->next_use)) return false;
+    while (!fits()) {
       if (!evict_one(incoming)) return false;
     }
     return true;
@@ -340,7 +357,10 @@ struct WorkerCache::Impl {
   }
 
   std::size_t clear() {
-    return detach_if([](const CacheEntry &) { return true; });
+    const std::size_t n = detach_if([](const CacheEntry &) { return true; });
+    std::lock_guard lock(policy);
+    if (scheduled.empty()) schedule_clock = 0;  // a new schedule may count its positions from 0 again
+    return n;
   }
 
   // --- the acquire paths ---
@@ -409,11 +429,12 @@ struct WorkerCache::Impl {
       std::lock_guard lock(policy);
       ++(evicted.contains(e->id) ? capacity : cold);
       advance_schedule(o);
-      if (make_room(e->size, o.schedule)) {
+      if (make_room(e->size, o.retention == Retention::keep ? std::nullopt : o.schedule)) {
         core->used.fetch_add(e->size, std::memory_order_relaxed);
         e->charged = true;
       } else {
         ++bypasses;  // served from a buffer of its own; waiters that found it share it
+        evicted.insert(e->id, kEvictedHistory);  // so that its next miss counts as a capacity miss
         std::lock_guard shard_lock(s.mutex);
         if (e->indexed) unindex_locked(s, e);
       }
@@ -460,7 +481,7 @@ struct WorkerCache::Impl {
 
   Result<CacheHandle> acquire(DataId id, std::size_t size, FillRef fill, const AcquireOptions &o) {
     if (size == 0) return Error(Errc::invalid_argument, "WorkerCache::acquire: size 0 for data id " + id.to_string());
-    if (auto ok = check_schedule(id, o); !ok) return ok.error();
+    if (auto ok = check_options(id, o); !ok) return ok.error();
     const std::uint64_t h = id.hash();
     auto &s = shard_of(h);
     CacheEntry *stale = nullptr;
@@ -498,7 +519,7 @@ struct WorkerCache::Impl {
   }
 
   Result<CacheHandle> find(DataId id, const AcquireOptions &o) {
-    if (auto ok = check_schedule(id, o); !ok) return ok.error();
+    if (auto ok = check_options(id, o); !ok) return ok.error();
     const std::uint64_t h = id.hash();
     auto &s = shard_of(h);
     std::unique_lock lock(s.mutex);
@@ -527,6 +548,17 @@ Result<WorkerCache> WorkerCache::create(CacheOptions options) {
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t shards = options.shards != 0 ? options.shards : std::bit_ceil(std::max<std::size_t>(64, 16 * threads));
   return WorkerCache(std::make_unique<Impl>(std::move(options), shards));
+}
+
+Result<void> WorkerCache::check_options(const DataId &id, const AcquireOptions &o) {
+  if (!o.schedule) return success();
+  const auto [now, next_use] = *o.schedule;
+  if (now == kNoNextUse || next_use < now) {
+    return Error(Errc::invalid_argument, "WorkerCache: data id " + id.to_string() + ": schedule now " +
+                                             std::to_string(now) + ", next_use " + std::to_string(next_use) +
+                                             (now == kNoNextUse ? ": now must be below kNoNextUse" : ": next_use is before now"));
+  }
+  return success();
 }
 
 WorkerCache::WorkerCache(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}

@@ -11,8 +11,8 @@ struct CacheStats {
   std::uint64_t hits = 0;             ///< acquires that found the data filled
   std::uint64_t waits = 0;            ///< acquires that found it being filled, waited, and got it
   std::uint64_t cold_misses = 0;      ///< fills of ids not evicted recently (first use, or forgotten)
-  std::uint64_t capacity_misses = 0;  ///< fills of ids the cache had evicted for room
-  std::uint64_t bypasses = 0;         ///< fills that could not be cached (no room), served uncached
+  std::uint64_t capacity_misses = 0;  ///< fills of ids the cache had evicted for room, or served uncached
+  std::uint64_t bypasses = 0;         ///< fills served uncached: no room, or a schedule MIN would not keep
   std::uint64_t evictions = 0;        ///< entries dropped to make room
   std::uint64_t invalidations = 0;    ///< entries dropped by invalidate / a newer epoch
   std::uint64_t fill_failures = 0;    ///< fills that returned an error (or threw)

@@ -25,10 +25,15 @@
 // the one whose next use looks farthest away goes first (hinted acquires since its latest one, or
 // since an eviction found it in use, / hint^1.5: few uses left and long unused both mean far away).
 // The schedule hint says when the id is read next, on the caller's own clock (its task or acquire
-// numbers): scheduled entries go after all others, the one read next farthest away first, and an
-// entry whose next use has passed (the caller's schedule changed) before them. A miss whose own next
-// use is no sooner than every scheduled candidate's is served uncached instead of evicting one. With
-// an exact schedule that is Belady's MIN.
+// numbers): scheduled entries go after all others, those whose next use is behind the latest `now`
+// seen first (the caller's plan changed), then the one read next farthest away. A scheduled miss
+// that needs room evicts nothing unless the other classes, the overdue entries and the entries read
+// after it hold that room (Belady's MIN keeps what is read sooner); otherwise, and always when its
+// next_use is kNoNextUse, it is served uncached. With one acquire per position and equal sizes that
+// is exactly Belady's MIN. Positions come from one clock for all of the cache's acquires and should
+// not go back (a thread that lags behind the latest `now` finds its entries overdue); clear()
+// restarts the clock once no scheduled entry is left. The schedule takes precedence over
+// remaining_uses; with concurrent hits on one entry, the last hit to update the policy wins.
 //
 // Keys: an id may be cached at one epoch at a time. Acquiring a newer epoch invalidates the older
 // entry; asking for an older epoch than the one cached is version_mismatch. Re-using an id with a
@@ -143,6 +148,9 @@ class WorkerCache {
   /// @p fill is called as fill(index, buffer) for the requests that miss.
   template <class Fill>
   Result<std::vector<CacheHandle>> acquire_all(std::span<const CacheRequest> requests, Fill &&fill) {
+    for (const auto &r : requests) {
+      if (auto ok = check_options(r.id, r.options); !ok) return ok.error();  // before anything is filled
+    }
     std::vector<CacheHandle> handles;
     handles.reserve(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -190,6 +198,9 @@ class WorkerCache {
       return f(std::forward<Args>(args)...);
     }
   }
+
+  /// invalid_argument for a schedule whose next_use is before now (or whose now is kNoNextUse).
+  static Result<void> check_options(const DataId &id, const AcquireOptions &o);
 
   struct Impl;
   explicit WorkerCache(std::unique_ptr<Impl> impl) noexcept;
