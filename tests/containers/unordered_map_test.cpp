@@ -153,6 +153,24 @@ TYPED_TEST(MapConformance, InvalidLoadFactorIsAnError) {
   EXPECT_EQ(bad.error().code(), Errc::invalid_argument);
 }
 
+TYPED_TEST(MapConformance, SizesThatOverflowAreRefusedAndChangeNothing) {
+  using Map = unordered_map<std::uint64_t, int, TypeParam>;
+  for (std::size_t n : {Map::max_size() + 1, std::size_t{1} << 62, ~std::size_t{0}}) {
+    auto big = Map::create(*this->heap.alloc, n);
+    ASSERT_FALSE(big) << n;
+    EXPECT_EQ(big.error().code(), Errc::invalid_argument);
+  }
+  auto m = Map::create(*this->heap.alloc, 4).value();
+  ASSERT_TRUE(m.emplace(7, 1).second);
+  const auto capacity = m.capacity();
+  EXPECT_FALSE(m.reserve(std::size_t{1} << 62));  // n * 100 wrapped to a small table before
+  EXPECT_FALSE(m.rehash(~std::size_t{0}));         // the capacity doubled to 0 and looped before
+  EXPECT_EQ(m.capacity(), capacity);
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_NE(m.find(7), m.end());
+  m.destroy();
+}
+
 // ---- concurrency (host threads; the same code runs in kernels) ----
 
 using MapStress = test::HeapTest<ThreadLocalAllocator, std::size_t{256} << 20>;

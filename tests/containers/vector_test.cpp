@@ -151,6 +151,28 @@ TYPED_TEST(VectorConformance, AttachChecksTheOffset) {
   v.destroy();
 }
 
+TYPED_TEST(VectorConformance, SizesThatOverflowAreRefusedAndChangeNothing) {
+  auto &alloc = *this->heap.alloc;
+  auto v = vector<std::uint64_t, TypeParam>::create(alloc).value();
+  ASSERT_TRUE(v.assign({1, 2, 3, 4}));
+  const std::uint64_t src[1] = {9};
+  EXPECT_FALSE(v.append(src, std::size_t(-2)));  // size + n wraps below the capacity
+  auto too_big = vector<std::uint64_t, TypeParam>::create(alloc, std::size_t(-1));
+  ASSERT_FALSE(too_big);
+  EXPECT_EQ(too_big.error().code(), Errc::invalid_argument);
+  expect_same(v, std::vector<std::uint64_t>{1, 2, 3, 4});
+  v.destroy();
+
+  auto s = basic_string<char, TypeParam>::create(alloc, "abc").value();
+  EXPECT_FALSE(s.resize(decltype(s)::npos));
+  EXPECT_FALSE(s.reserve(decltype(s)::npos));
+  EXPECT_FALSE(s.append("x", decltype(s)::npos));
+  EXPECT_FALSE(s.resize(decltype(s)::max_size() + 1));
+  EXPECT_EQ(s.str(), "abc");
+  EXPECT_EQ(s.c_str()[3], '\0');
+  s.destroy();
+}
+
 // Region-only behaviour: running out of room, and the kernel-style handle (SlabAllocatorRef).
 template <class A>
 using VectorInRegion = test::HeapTest<A, std::size_t{8} << 20>;

@@ -56,7 +56,8 @@ class basic_string {
   UNIMEM_HOST_DEVICE size_type length() const noexcept { return v_.size(); }
   UNIMEM_HOST_DEVICE bool empty() const noexcept { return v_.empty(); }
   UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return v_.capacity() - 1; }
-  UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept { return v_.reserve(n + 1); }
+  UNIMEM_HOST_DEVICE static constexpr size_type max_size() noexcept { return chars::max_size() - 1; }
+  UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept { return n <= max_size() && v_.reserve(n + 1); }
 
   UNIMEM_HOST_DEVICE CharT *data() const noexcept { return v_.data(); }
   UNIMEM_HOST_DEVICE const CharT *c_str() const noexcept { return v_.data(); }
@@ -73,6 +74,7 @@ class basic_string {
   UNIMEM_HOST_DEVICE void pop_back() noexcept { v_.pop_back(); terminate(); }
   UNIMEM_HOST_DEVICE void clear() noexcept { v_.clear(); terminate(); }
   UNIMEM_HOST_DEVICE bool append(const CharT *p, size_type n) noexcept {
+    if (n > max_size() - size()) return false;
     const size_type need = size() + n + 1;
     if (need > v_.capacity()) {  // grow by doubling; p may point into the storage that moves
       const bool inside = p >= begin() && p < end();
@@ -80,9 +82,9 @@ class basic_string {
       if (!v_.grow(need)) return false;
       if (inside) p = begin() + at;
     }
-    (void)v_.append(p, n);
+    const bool ok = v_.append(p, n);  // cannot fail with the room made above
     terminate();
-    return true;
+    return ok;
   }
   bool append(view_type s) noexcept { return append(s.data(), s.size()); }
   bool assign(view_type s) noexcept {
@@ -93,7 +95,7 @@ class basic_string {
   basic_string &operator+=(view_type s) noexcept { (void)append(s); return *this; }
   basic_string &operator+=(CharT c) noexcept { (void)push_back(c); return *this; }
   UNIMEM_HOST_DEVICE bool resize(size_type n, CharT c = CharT()) noexcept {
-    if (!v_.resize(n + 1, c)) return false;
+    if (n > max_size() || !v_.resize(n + 1, c)) return false;
     v_.pop_back();
     terminate();
     return true;

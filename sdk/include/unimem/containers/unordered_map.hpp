@@ -59,6 +59,7 @@
 // used (stateless, as in cuco), and usable in kernels if the map is.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -124,6 +125,10 @@ class unordered_map
   template <class B>
   using rebound = unordered_map<K, V, B, Hash, KeyEqual>;
   static constexpr std::uint32_t kDefaultMaxLoadPercent = 75;
+  /// Tables stay below 2^47 bytes, the offset range of every allocator.
+  static constexpr std::uint64_t kMaxSlots = std::bit_floor((std::uint64_t{1} << 47) / (sizeof(value_type) + 2));
+  /// Elements that fit under any load limit; create / reserve beyond it fail.
+  UNIMEM_HOST_DEVICE static constexpr size_type max_size() noexcept { return kMaxSlots / 10; }
 
   /// Iterators hold the table's addresses, not the handle, so they outlive the handle they came from.
   template <bool Const>
@@ -174,6 +179,10 @@ class unordered_map
     if (max_load_percent < 10 || max_load_percent > 95) {
       return Error(Errc::invalid_argument, "unordered_map: max load " + std::to_string(max_load_percent) +
                                                "% is outside [10, 95]");
+    }
+    if (expected > max_size()) {
+      return Error(Errc::invalid_argument, "unordered_map: " + std::to_string(expected) + " elements is above max_size() " +
+                                               std::to_string(max_size()));
     }
     const detail::AllocatorRef<A> a(alloc);
     auto s = base::new_state(a);
@@ -274,6 +283,7 @@ class unordered_map
   /// dropping tombstones. @return false when out of memory (the map is unchanged).
   UNIMEM_HOST_DEVICE bool rehash(size_type slots) noexcept {
     const std::uint64_t min_slots = slots_for(size());
+    if (slots > kMaxSlots || min_slots > kMaxSlots) return false;
     std::uint64_t cap = 8;
     while (cap < slots || cap < min_slots) cap <<= 1;
     constexpr std::uint64_t align = alignof(value_type) > 8 ? alignof(value_type) : 8;
@@ -341,7 +351,10 @@ class unordered_map
   /// Slots used (full, busy or erased) past which inserts stop: below the capacity.
   UNIMEM_HOST_DEVICE std::uint64_t load_limit() const noexcept { return s_->capacity * s_->max_load_percent / 100; }
   /// Slots that hold @p n elements under the load limit.
-  UNIMEM_HOST_DEVICE std::uint64_t slots_for(std::uint64_t n) const noexcept { return n * 100 / s_->max_load_percent + 1; }
+  /// Slots for @p n elements under the load limit; above kMaxSlots (which no table reaches) when n is.
+  UNIMEM_HOST_DEVICE std::uint64_t slots_for(std::uint64_t n) const noexcept {
+    return n > kMaxSlots ? ~std::uint64_t{0} : n * 100 / s_->max_load_percent + 1;
+  }
   UNIMEM_HOST_DEVICE static constexpr std::uint64_t lock_words(std::uint64_t cap) noexcept { return (cap + 63) / 64; }
   UNIMEM_HOST_DEVICE Atomic<std::uint64_t> &lock_word(std::uint64_t i) const noexcept { return a_.address(s_->locks)[i / 64]; }
   UNIMEM_HOST_DEVICE static constexpr std::uint64_t lock_bit(std::uint64_t i) noexcept { return std::uint64_t{1} << (i % 64); }

@@ -79,7 +79,10 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     vector v(*s, a);
     if (!v.reserve(capacity)) {
       v.destroy();
-      return Error(Errc::out_of_memory, "vector: no room for " + std::to_string(capacity) + " elements");
+      return capacity > max_size()
+                 ? Error(Errc::invalid_argument, "vector: " + std::to_string(capacity) + " elements is above max_size() " +
+                                                     std::to_string(max_size()))
+                 : Error(Errc::out_of_memory, "vector: no room for " + std::to_string(capacity) + " elements");
     }
     return v;
   }
@@ -143,6 +146,7 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   /// @brief Appends @p n elements copied from @p src. @return false when out of memory.
   UNIMEM_HOST_DEVICE bool append(const T *src, size_type n) noexcept {
     if (n == 0) return true;
+    if (n > max_size() - s_->size) return false;
     if (s_->size + n > s_->capacity) {
       if (src >= begin() && src < end()) {  // appending part of itself: the source moves with growth
         const size_type at = static_cast<size_type>(src - begin());
