@@ -110,23 +110,37 @@ TYPED_TEST(AllocatorConformance, BadFreesAreErrorsAndChangeNothing) {
   auto r = a.free(this->ctx, OffsetPtr<void>(off.offset() + 16));
   EXPECT_EQ(r.code(), Errc::invalid_argument);
   EXPECT_NE(r.error().message().find("not a live block"), std::string::npos);
+  if constexpr (TypeParam::kSlab) {  // the next block of the span, never handed out
+    const OffsetPtr<void> next(off.offset() + a.usable_size(off));
+    EXPECT_EQ(a.free_offset(this->ctx, next), Errc::invalid_argument);
+  }
   EXPECT_EQ(a.stats().bytes_in_use, before.bytes_in_use);
   EXPECT_TRUE(a.free(this->ctx, off));
+  EXPECT_EQ(a.free_offset(this->ctx, off), Errc::invalid_argument);  // double free, at every check level
   bool cheap_checks = false;
   if constexpr (TypeParam::kSlab) cheap_checks = a.checks() == CheckLevel::cheap;
   if (cheap_checks) {
-    // Without the allocated-bit table a small double free is not detectable; a large one is.
+    // Without the allocated-bit table an older small double free is not detectable; a large one is.
     auto big = a.template allocate<char>(this->ctx, 1 << 20);
     ASSERT_TRUE(a.free(this->ctx, big));
     EXPECT_EQ(a.free(this->ctx, big).code(), Errc::invalid_argument);
-  } else {
-    EXPECT_EQ(a.free_offset(this->ctx, off), Errc::invalid_argument);  // double free
   }
   EXPECT_EQ(a.stats().bytes_in_use, 0u);
   EXPECT_TRUE(a.free(this->ctx, OffsetPtr<void>()));  // null is a no-op
   auto again = a.template allocate<char>(this->ctx, 100);  // still healthy
   EXPECT_FALSE(again.is_null());
   EXPECT_TRUE(a.free(this->ctx, again));
+  if constexpr (TypeParam::kSlab) {  // a pointer of another allocator
+    FullPtr<char> other = a.template allocate<char>(this->ctx, 100);
+    other.shm.alloc = AllocatorId{other.shm.alloc.value + 1};
+    const auto in_use = a.stats().bytes_in_use;
+    auto wrong = a.free(this->ctx, other);
+    EXPECT_EQ(wrong.code(), Errc::invalid_argument);
+    EXPECT_NE(wrong.error().message().find("belongs to allocator"), std::string::npos);
+    EXPECT_EQ(a.stats().bytes_in_use, in_use);
+    other.shm.alloc = a.id();
+    EXPECT_TRUE(a.free(this->ctx, other));
+  }
 }
 
 TYPED_TEST(AllocatorConformance, StatsCountEveryClass) {

@@ -154,6 +154,21 @@ TEST(ThreadLocalAllocator, CreateAndAttachRejectWhatDoesNotFit) {
   SlabAllocatorOptions none;
   none.shared_slots = 0;
   EXPECT_EQ(ThreadLocalAllocator::create(*f.backend, AllocatorId{2}, none).code(), Errc::invalid_argument);
+  SlabAllocatorOptions wraps;  // the slot count wrapped to 0 in 32 bits before
+  wraps.host_slots = 0xFFFFFFFFu;
+  wraps.shared_slots = 1;
+  EXPECT_EQ(ThreadLocalAllocator::create(*f.backend, AllocatorId{2}, wraps).code(), Errc::invalid_argument);
+  // A region that holds a heap is never formatted again (that wiped every live block).
+  auto live = f.alloc->allocate<int>({});
+  ASSERT_FALSE(live.is_null());
+  *live.ptr = 42;
+  const auto in_use = f.alloc->stats().bytes_in_use;
+  auto over = ThreadLocalAllocator::create(*f.backend, test::kTestAlloc);
+  EXPECT_EQ(over.code(), Errc::already_exists);
+  EXPECT_EQ(ScalablePageAllocator::create(*f.backend, AllocatorId{5}).code(), Errc::already_exists);
+  EXPECT_EQ(f.alloc->stats().bytes_in_use, in_use);
+  EXPECT_EQ(*live.ptr, 42);
+  EXPECT_TRUE(f.alloc->free({}, live));
 }
 
 TEST(ThreadLocalAllocator, BackendDestroyedBeforeTheHandleIsHarmless) {

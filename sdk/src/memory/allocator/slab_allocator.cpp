@@ -127,9 +127,20 @@ Result<void> SlabAllocator::format(MemoryBackend &backend, AllocatorId id, HeapK
   char *base = backend.base();
   if (!base) return Error(Errc::invalid_argument, heap_name(kind) + " needs host-accessible memory (a device-only backend was given)");
   if (options.shared_slots == 0) return Error(Errc::invalid_argument, heap_name(kind) + ": shared_slots must be at least 1");
-  const std::uint32_t slots = options.host_slots + options.shared_slots;
+  const std::uint64_t slots = std::uint64_t{options.host_slots} + options.shared_slots;
+  if (slots > detail::kMaxCacheSlots) {
+    return Error(Errc::invalid_argument, heap_name(kind) + ": " + std::to_string(slots) + " cache slots, at most " +
+                                             std::to_string(detail::kMaxCacheSlots) + " (a page's owner has 24 bits)");
+  }
+  // Formatting wipes the heap's metadata: never over a heap that processes may be using.
+  if (backend.region_size() >= kHeapHeaderOffset + sizeof(HeapHeader) &&
+      reinterpret_cast<const Atomic<std::uint64_t> *>(&reinterpret_cast<const HeapHeader *>(base + kHeapHeaderOffset)->magic)
+              ->load(std::memory_order_acquire) == detail::kHeapMagic) {
+    return Error(Errc::already_exists, heap_name(kind) + ": the region already holds an allocator; attach it, or "
+                                                         "create a new backend for a new heap");
+  }
   Layout l{};
-  if (!plan_layout(backend.region_size(), slots, options.checks == CheckLevel::full, l)) {
+  if (!plan_layout(backend.region_size(), static_cast<std::uint32_t>(slots), options.checks == CheckLevel::full, l)) {
     return Error(Errc::invalid_argument, heap_name(kind) + ": region of " + std::to_string(backend.region_size()) +
                                              " bytes is too small for the heap metadata and one 64 KiB page");
   }
@@ -173,7 +184,8 @@ Result<void> SlabAllocator::validate(const MemoryBackend &backend, AllocatorId i
   }
   const std::uint64_t end = h->heap_offset + (std::uint64_t{h->npages} << size_classes::kPageShift);
   if (h->shared_slots == 0 || h->heap_offset % size_classes::kPageSize != 0 || end > backend.region_size() ||
-      h->slot_offset + std::uint64_t{h->host_slots + h->shared_slots} * sizeof(CacheSlot) > h->heap_offset ||
+      std::uint64_t{h->host_slots} + h->shared_slots > detail::kMaxCacheSlots ||
+      h->slot_offset + (std::uint64_t{h->host_slots} + h->shared_slots) * sizeof(CacheSlot) > h->heap_offset ||
       h->desc_offset + std::uint64_t{h->npages} * sizeof(PageDesc) > h->slot_offset) {
     return Error(Errc::corrupt, "allocator header describes a layout that does not fit its region");
   }

@@ -47,8 +47,13 @@ class AllocatorBase {
     return Error(code, name() + ": offset " + std::to_string(p.offset()) +
                            " is not a live block of this allocator (foreign pointer or double free)");
   }
+  /// @brief Frees a block; a pointer of another allocator is an error and changes nothing.
   template <class T>
   Result<void> free(const MemContext &ctx, const FullPtr<T> &p) {
+    if (!p.shm.off.is_null() && p.shm.alloc != self().id()) {
+      return Error(Errc::invalid_argument, name() + ": the pointer belongs to allocator " +
+                                               std::to_string(p.shm.alloc.value) + "; nothing was freed");
+    }
     return free(ctx, OffsetPtr<void>(p.shm.off.offset()));
   }
 

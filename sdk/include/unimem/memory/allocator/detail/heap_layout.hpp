@@ -55,6 +55,8 @@ enum class PageState : std::uint32_t {
   tail = 7,        ///< a non-head page of a span or large block
 };
 
+/// Cache slots a heap may have: a page's state word keeps its owner slot in 24 bits.
+inline constexpr std::uint64_t kMaxCacheSlots = std::uint64_t{1} << 24;
 UNIMEM_HOST_DEVICE constexpr std::uint32_t make_state(PageState s, std::uint32_t owner = 0) noexcept {
   return static_cast<std::uint32_t>(s) | (owner << 8);
 }

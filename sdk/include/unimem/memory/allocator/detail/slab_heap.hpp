@@ -318,8 +318,9 @@ struct SlabHeap {
     const std::uint32_t c = d.size_class;
     const std::uint64_t rel = off - v.page_offset(p);
     const std::uint64_t index = size_classes::divide_by_class(rel, c);
-    // Owner-only check, stricter than classify: the block was handed out (index < bump).
-    if (UNIMEM_UNLIKELY(index >= d.bump || index * size_classes::class_size(c) != rel)) return false;
+    // Owner-only checks, stricter than classify: the block was handed out (index < bump) and is not
+    // the one freed last (an immediate double free); the general path reports either.
+    if (UNIMEM_UNLIKELY(index >= d.bump || index * size_classes::class_size(c) != rel || off == d.local_free)) return false;
     v.link(off) = d.local_free;
     d.local_free = off;
     HeapView::add_used(d, -1);
@@ -467,13 +468,18 @@ struct SlabHeap {
       return FreeStatus::ok;
     }
     const std::uint32_t c = d.size_class;
-    add_live(slot, -static_cast<std::int64_t>(size_classes::class_size(c)));
     if (d.state.load(std::memory_order_relaxed) == make_state(PageState::span_owned, slot)) {
-      v.link(off) = d.local_free;  // the owner's free: no atomics
+      // The owner's free: no atomics. Its own fields catch, at any check level, a block it never
+      // handed out and the block it freed last (a full-check heap caught both above already).
+      if (size_classes::divide_by_class(off - v.page_offset(head), c) >= d.bump) return FreeStatus::foreign;
+      if (off == d.local_free) return FreeStatus::double_free;
+      add_live(slot, -static_cast<std::int64_t>(size_classes::class_size(c)));
+      v.link(off) = d.local_free;
       d.local_free = off;
       HeapView::add_used(d, -1);
       return FreeStatus::ok;
     }
+    add_live(slot, -static_cast<std::int64_t>(size_classes::class_size(c)));
     push_remote(d, off);
     // Once the push lands the span may be emptied, freed and reused by another class before the
     // lines below run, so the class is read again after the CAS (which reads the new owner's
