@@ -77,6 +77,14 @@ TEST(PmemHeap, MovedHeapKeepsItsKind) {
   void *p = moved.malloc(64);
   ASSERT_NE(p, nullptr);
   moved.free(p);
+  // The moved-from heap allocates and frees nothing (memkind would dereference its null kind).
+  EXPECT_EQ(heap->malloc(64), nullptr);
+  EXPECT_EQ(heap->calloc(1, 64), nullptr);
+  EXPECT_EQ(heap->aligned_alloc(64, 64), nullptr);
+  EXPECT_EQ(heap->realloc(nullptr, 64), nullptr);
+  heap->free(&p);
+  EXPECT_EQ(heap->usable_size(&p), 0u);
+  EXPECT_EQ(heap->allocated_bytes().code(), Errc::invalid_argument);
 }
 
 TEST(PmemHeap, BadDirectoriesAreClearErrors) {

@@ -135,6 +135,9 @@ TEST(PmemPool, PersistOutsideThePoolIsRefused) {
   EXPECT_EQ(p.persist(p.base() + p.size() - 10, 11).code(), Errc::invalid_argument);
   EXPECT_EQ(p.persist(p.base(), SIZE_MAX).code(), Errc::invalid_argument);
   UNIMEM_ASSERT_OK(p.persist(p.base() + p.size() - 10, 10));
+  EXPECT_EQ(persist(nullptr, 64).code(), Errc::invalid_argument);  // flushed address 0 before
+  EXPECT_EQ(memcpy_persist(nullptr, p.base(), 64).code(), Errc::invalid_argument);
+  EXPECT_EQ(memcpy_persist(p.base(), nullptr, 64).code(), Errc::invalid_argument);
 }
 
 TEST(PmemPool, DestroyRemovesTheFile) {

@@ -58,6 +58,11 @@ TEST(Stager, BadOptionsAndArgumentsAreClearErrors) {
   EXPECT_EQ(s->stage(nullptr, buf, 16).code(), Errc::invalid_argument);
   EXPECT_EQ(s->stage(buf, nullptr, 16).code(), Errc::invalid_argument);
   UNIMEM_ASSERT_OK(s->stage(nullptr, nullptr, 0));
+  EXPECT_EQ(Stager::create(Stream{}, {.chunk_bytes = SIZE_MAX}).code(), Errc::invalid_argument);  // wrapped to 0
+  Stager taken = std::move(*s);
+  char out[16] = {};
+  EXPECT_EQ(s->stage(out, buf, 16).code(), Errc::invalid_argument);  // divided by 0 buffers before
+  UNIMEM_ASSERT_OK(taken.stage(out, buf, 16));
 }
 
 TEST(Stream, CopyRunsInStreamOrder) {

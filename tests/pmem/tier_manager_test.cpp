@@ -149,6 +149,27 @@ TEST_F(Tiers, PinnedArraysAreNeverEvicted) {
   EXPECT_LE(m.stats().dram_bytes, 128 * KiB);
 }
 
+TEST_F(Tiers, EmptyHandlesAreHarmless) {
+  TierManager m(*heap_, {.dram_budget = 64 * KiB});
+  auto a = m.make<int>(100);
+  UNIMEM_ASSERT_OK(a);
+  TieredArray<int> taken = std::move(*a);
+  auto expect_empty = [](TieredArray<int> &e) {
+    EXPECT_FALSE(e.cached());
+    EXPECT_FALSE(e.dirty());
+    EXPECT_EQ(e.prefetch().code(), Errc::invalid_argument);
+    EXPECT_EQ(e.evict().code(), Errc::invalid_argument);
+    e.soft_evict();
+    EXPECT_EQ(e.read().data(), nullptr);
+    EXPECT_EQ(e.write().size(), 0u);
+  };
+  expect_empty(*a);  // moved from
+  TieredArray<int> none;
+  expect_empty(none);
+  UNIMEM_ASSERT_OK(taken.prefetch());
+  EXPECT_TRUE(taken.cached());
+}
+
 TEST_F(Tiers, LargerThanTheBudgetStaysInPmem) {
   TierManager m(*heap_, {.dram_budget = 64 * KiB});
   auto a = m.make<char>(65 * KiB);

@@ -136,11 +136,13 @@ Result<void> persist_as(Granularity g, const void *addr, std::size_t n) {
 
 Result<void> persist(const void *addr, std::size_t n) {
   if (n == 0) return success();
+  if (addr == nullptr) return Error(Errc::invalid_argument, "persist: null address");
   return detail::persist_as(detail::pool_granularity(addr, n).value_or(Granularity::cache_line), addr, n);
 }
 
 Result<void> memcpy_persist(void *dst, const void *src, std::size_t n) {
   if (n == 0) return success();
+  if (dst == nullptr || src == nullptr) return Error(Errc::invalid_argument, "memcpy_persist: null address");
   memcpy_nt(dst, src, n);
   const auto g = detail::pool_granularity(dst, n).value_or(Granularity::cache_line);
   if (g != Granularity::cache_line || n < nt_threshold()) return detail::persist_as(g, dst, n);

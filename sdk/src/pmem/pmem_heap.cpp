@@ -52,31 +52,38 @@ PmemHeap::~PmemHeap() {
   if (kind_ != nullptr) memkind_destroy_kind(kind_);
 }
 
-void *PmemHeap::malloc(std::size_t size) noexcept { return size == 0 ? nullptr : memkind_malloc(kind_, size); }
+// A moved-from heap has no kind, and memkind dereferences the kind it is given (a null kind would
+// also mean "the whole process" to its statistics): its calls allocate nothing and free nothing.
+void *PmemHeap::malloc(std::size_t size) noexcept {
+  return size == 0 || kind_ == nullptr ? nullptr : memkind_malloc(kind_, size);
+}
 
 void *PmemHeap::calloc(std::size_t count, std::size_t size) noexcept {
   // memkind multiplies without an overflow check.
-  if (count == 0 || size == 0 || count > SIZE_MAX / size) return nullptr;
+  if (kind_ == nullptr || count == 0 || size == 0 || count > SIZE_MAX / size) return nullptr;
   return memkind_calloc(kind_, count, size);
 }
 
-void *PmemHeap::realloc(void *block, std::size_t size) noexcept { return memkind_realloc(kind_, block, size); }
+void *PmemHeap::realloc(void *block, std::size_t size) noexcept {
+  return kind_ == nullptr ? nullptr : memkind_realloc(kind_, block, size);
+}
 
 void *PmemHeap::aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
   void *p = nullptr;
-  if (size == 0 || memkind_posix_memalign(kind_, &p, alignment, size) != 0) return nullptr;
+  if (kind_ == nullptr || size == 0 || memkind_posix_memalign(kind_, &p, alignment, size) != 0) return nullptr;
   return p;
 }
 
 void PmemHeap::free(void *block) noexcept {
-  if (block != nullptr) memkind_free(kind_, block);
+  if (block != nullptr && kind_ != nullptr) memkind_free(kind_, block);
 }
 
 std::size_t PmemHeap::usable_size(void *block) const noexcept {
-  return block == nullptr ? 0 : memkind_malloc_usable_size(kind_, block);
+  return block == nullptr || kind_ == nullptr ? 0 : memkind_malloc_usable_size(kind_, block);
 }
 
 Result<std::size_t> PmemHeap::allocated_bytes() const {
+  if (kind_ == nullptr) return Error(Errc::invalid_argument, "pmem heap: moved from");
   std::size_t v = 0;
   if (int err = memkind_update_cached_stats(); err != MEMKIND_SUCCESS) {
     return Error(Errc::io_error, "pmem heap: memkind_update_cached_stats: " + memkind_message(err));

@@ -15,6 +15,9 @@ Result<Stager> Stager::create(Stream stream, StagingOptions options) {
     return Error(Errc::invalid_argument,
                  "Stager: " + std::to_string(options.buffers) + " buffers; double (2) or triple (3) buffering");
   }
+  if (options.chunk_bytes > (std::size_t{1} << 40)) {
+    return Error(Errc::invalid_argument, "Stager: chunk_bytes " + std::to_string(options.chunk_bytes) + " is above 1 TiB");
+  }
   options.chunk_bytes = align_up(options.chunk_bytes, 4096);
   Stager s(std::move(stream), options);
   for (unsigned i = 0; i < options.buffers; ++i) {
@@ -40,6 +43,7 @@ Stager::~Stager() {
 Result<void> Stager::stage(void *dst, const void *src, std::size_t n) {
   if (n == 0) return success();
   if (dst == nullptr || src == nullptr) return Error(Errc::invalid_argument, "Stager::stage: null address");
+  if (buffers_.empty()) return Error(Errc::invalid_argument, "Stager::stage: a moved-from stager has no buffers");
   auto *d = static_cast<char *>(dst);
   const auto *s = static_cast<const char *>(src);
   for (std::size_t at = 0, k = 0; at < n; at += options_.chunk_bytes, ++k) {

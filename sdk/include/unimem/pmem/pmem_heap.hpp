@@ -27,6 +27,7 @@ class PmemHeap {
   ///         unsupported when memkind cannot create the kind there.
   static Result<PmemHeap> create(std::string_view dir, std::size_t max_bytes = 0);
 
+  /// A moved-from heap allocates nothing (null), frees nothing, and has no statistics.
   PmemHeap(PmemHeap &&o) noexcept : kind_(std::exchange(o.kind_, nullptr)), dir_(std::move(o.dir_)), max_(o.max_) {}
   PmemHeap &operator=(PmemHeap &&o) noexcept;
   PmemHeap(const PmemHeap &) = delete;

@@ -33,6 +33,7 @@ class Stager {
   ///         out_of_memory / device_error when the buffers cannot be allocated.
   static Result<Stager> create(Stream stream, StagingOptions options = {});
 
+  /// A moved-from stager has no buffers: stage() is invalid_argument.
   Stager(Stager &&o) noexcept;
   Stager &operator=(Stager &&) = delete;
   Stager(const Stager &) = delete;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -41,6 +42,7 @@ class TierView {
  private:
   template <class>
   friend class TieredArray;
+  TierView() noexcept : n_(0), b_(nullptr) {}  // of an empty handle: no data
   TierView(detail::TierBlock &b, std::size_t n, bool write) : n_(n), b_(&b) {
     data_ = static_cast<T *>(detail::tier_acquire(b, write, in_dram_));
   }
@@ -53,8 +55,11 @@ class TierView {
 template <class T>
 class TieredArray {
   static_assert(std::is_trivially_copyable_v<T>, "tiered arrays move their elements as bytes");
+  static_assert(alignof(T) <= 64, "tiered arrays' copies are 64-byte aligned");
 
  public:
+  /// An empty handle (as is a moved-from one): no data, cached() and dirty() are false, prefetch()
+  /// and evict() are invalid_argument, views are empty.
   TieredArray() noexcept = default;
   TieredArray(TieredArray &&o) noexcept : b_(std::exchange(o.b_, nullptr)), n_(o.n_) {}
   TieredArray &operator=(TieredArray &&o) noexcept {
@@ -84,8 +89,8 @@ class TieredArray {
   /// @brief Marks the DRAM copy as the first to go when room is needed.
   void soft_evict();
 
-  TierView<const T> read() const { return TierView<const T>(*b_, n_, false); }
-  TierView<T> write() { return TierView<T>(*b_, n_, true); }
+  TierView<const T> read() const { return b_ ? TierView<const T>(*b_, n_, false) : TierView<const T>(); }
+  TierView<T> write() { return b_ ? TierView<T>(*b_, n_, true) : TierView<T>(); }
 
  private:
   friend class TierManager;
@@ -102,25 +107,31 @@ class TieredArray {
 
 namespace unimem::pmem {
 
+namespace detail {
+inline Error empty_tiered_array(const char *what) {
+  return Error(Errc::invalid_argument, std::string("TieredArray::") + what + ": empty handle (default-constructed or moved from)");
+}
+}  // namespace detail
+
 template <class T>
 bool TieredArray<T>::cached() const {
-  return b_->manager->cached(*b_);
+  return b_ != nullptr && b_->manager->cached(*b_);
 }
 template <class T>
 bool TieredArray<T>::dirty() const {
-  return b_->manager->dirty(*b_);
+  return b_ != nullptr && b_->manager->dirty(*b_);
 }
 template <class T>
 Result<void> TieredArray<T>::prefetch() {
-  return b_->manager->prefetch(*b_);
+  return b_ ? b_->manager->prefetch(*b_) : detail::empty_tiered_array("prefetch");
 }
 template <class T>
 Result<void> TieredArray<T>::evict() {
-  return b_->manager->evict(*b_);
+  return b_ ? b_->manager->evict(*b_) : detail::empty_tiered_array("evict");
 }
 template <class T>
 void TieredArray<T>::soft_evict() {
-  b_->manager->soft_evict(*b_);
+  if (b_ != nullptr) b_->manager->soft_evict(*b_);
 }
 template <class T>
 void TieredArray<T>::reset() noexcept {
