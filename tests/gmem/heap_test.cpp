@@ -168,6 +168,38 @@ TEST(GmemHeap, CreatedHeapTakesAllMemoryFromItsSource) {
   EXPECT_EQ(counting.unmaps, counting.maps) << "destroy returns every mapping to the source";
 }
 
+TEST(GmemHeap, NullAndMovedFromHeapsAllocateNothing) {
+  errno = 0;
+  EXPECT_EQ(unimem_heap_malloc(nullptr, 8), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(unimem_heap_calloc(nullptr, 1, 8), nullptr);
+  EXPECT_EQ(unimem_heap_realloc(nullptr, nullptr, 8), nullptr);
+  EXPECT_EQ(unimem_heap_aligned_alloc(nullptr, 64, 8), nullptr);
+  int x = 0;
+  unimem_heap_free(nullptr, &x);  // nothing to free through no heap
+  EXPECT_EQ(unimem_heap_usable_size(nullptr, &x), 0u);
+  EXPECT_EQ(unimem_heap_get_stats(nullptr).allocated, 0u);
+
+  auto expect_moved_from_is_empty = [&](Heap &heap) {
+    Heap taken = std::move(heap);
+    errno = 0;
+    EXPECT_EQ(heap.malloc(8), nullptr);  // the host heap's fast path goes with the new owner
+    EXPECT_EQ(errno, EINVAL);
+    EXPECT_EQ(heap.calloc(1, 8), nullptr);
+    heap.free(&x);
+    void *p = taken.malloc(8);
+    ASSERT_NE(p, nullptr);
+    taken.free(p);
+  };
+  Heap host = Heap::host();
+  expect_moved_from_is_empty(host);
+  CountingSource counting;
+  const auto source = counting.source();
+  auto created = Heap::create(source);
+  UNIMEM_ASSERT_OK(created);
+  expect_moved_from_is_empty(*created);
+}
+
 TEST(GmemHeap, CreatedHeapFromManyThreads) {
   CountingSource counting;
   const auto source = counting.source();

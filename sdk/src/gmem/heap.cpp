@@ -278,6 +278,7 @@ void unimem_heap_destroy(unimem_heap *heap) {
 }
 
 void *unimem_heap_malloc(unimem_heap *heap, size_t size) {
+  if (heap == nullptr) return fail(EINVAL);
   auto *fast = fast_malloc.load(std::memory_order_relaxed);
   if (!heap->custom && fast != nullptr) {
     void *p = fast(size);  // sets errno itself; a unique block for size 0
@@ -291,6 +292,7 @@ void *unimem_heap_malloc(unimem_heap *heap, size_t size) {
 }
 
 void *unimem_heap_calloc(unimem_heap *heap, size_t count, size_t size) {
+  if (heap == nullptr) return fail(EINVAL);
   size_t bytes = 0;
   if (__builtin_mul_overflow(count, size, &bytes)) return fail(ENOMEM);
   void *p = mallocx(bytes == 0 ? 1 : bytes, flags_of(heap) | MALLOCX_ZERO);
@@ -300,6 +302,7 @@ void *unimem_heap_calloc(unimem_heap *heap, size_t count, size_t size) {
 }
 
 void *unimem_heap_realloc(unimem_heap *heap, void *block, size_t size) {
+  if (heap == nullptr) return fail(EINVAL);
   if (block == nullptr) return unimem_heap_malloc(heap, size);
   if (size == 0) {
     unimem_heap_free(heap, block);
@@ -313,7 +316,7 @@ void *unimem_heap_realloc(unimem_heap *heap, void *block, size_t size) {
 }
 
 void *unimem_heap_aligned_alloc(unimem_heap *heap, size_t alignment, size_t size) {
-  if (!unimem::is_pow2(alignment)) return fail(EINVAL);
+  if (heap == nullptr || !unimem::is_pow2(alignment)) return fail(EINVAL);
   void *p = mallocx(size == 0 ? 1 : size, flags_of(heap) | MALLOCX_ALIGN(alignment));
   if (p == nullptr) return fail(ENOMEM);
   UNIMEM_TSAN_ACQUIRE(p);
@@ -321,18 +324,19 @@ void *unimem_heap_aligned_alloc(unimem_heap *heap, size_t alignment, size_t size
 }
 
 void unimem_heap_free(unimem_heap *heap, void *block) {
-  if (block == nullptr) return;
+  if (block == nullptr || heap == nullptr) return;
   UNIMEM_TSAN_RELEASE(block);
   auto *fast = fast_free.load(std::memory_order_relaxed);
   if (!heap->custom && fast != nullptr) return fast(block);
   dallocx(block, free_flags_of(heap));
 }
 
-size_t unimem_heap_usable_size(unimem_heap *, const void *block) {
-  return block == nullptr ? 0 : sallocx(const_cast<void *>(block), 0);
+size_t unimem_heap_usable_size(unimem_heap *heap, const void *block) {
+  return block == nullptr || heap == nullptr ? 0 : sallocx(const_cast<void *>(block), 0);
 }
 
 unimem_heap_stats unimem_heap_get_stats(unimem_heap *heap) {
+  if (heap == nullptr) return {0, 0};
   std::uint64_t epoch = 1;
   std::size_t len = sizeof epoch;
   (void)mallctl("epoch", &epoch, &len, &epoch, len);  // refresh jemalloc's statistics

@@ -8,7 +8,8 @@
  *
  * Rules: free a block with the heap that allocated it; a created heap may be used from any thread,
  * and destroyed once no thread uses it (its blocks die with it). Allocation failures return NULL and
- * set errno to ENOMEM (EINVAL for a bad alignment). malloc(0) returns a unique block; realloc(p, 0)
+ * set errno to ENOMEM (EINVAL for a bad alignment or a NULL heap, with which free does nothing and
+ * the statistics are 0). malloc(0) returns a unique block; realloc(p, 0)
  * frees p and returns NULL, as glibc does. */
 #ifndef UNIMEM_GMEM_HEAP_H
 #define UNIMEM_GMEM_HEAP_H

@@ -35,13 +35,14 @@ class Heap {
   template <GpuVendor V>
   static Result<Heap> managed();
 
-  Heap(Heap &&o) noexcept : h_(std::exchange(o.h_, nullptr)), owned_(o.owned_), fast_(o.fast_) {}
+  /// A moved-from heap allocates nothing (null, errno EINVAL) and frees nothing.
+  Heap(Heap &&o) noexcept : h_(std::exchange(o.h_, nullptr)), owned_(o.owned_), fast_(std::exchange(o.fast_, {})) {}
   Heap &operator=(Heap &&o) noexcept {
     if (this != &o) {
       reset();
       h_ = std::exchange(o.h_, nullptr);
       owned_ = o.owned_;
-      fast_ = o.fast_;
+      fast_ = std::exchange(o.fast_, {});
     }
     return *this;
   }
