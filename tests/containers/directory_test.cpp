@@ -27,6 +27,8 @@ TEST_F(DirectoryTest, NamesFindAndCheckTheKind) {
   EXPECT_EQ(dir.create<vector<int>>("v").error().code(), Errc::already_exists);
   EXPECT_EQ(dir.find<vector<int>>("nope").error().code(), Errc::not_found);
   EXPECT_EQ(dir.find<vector<long>>("v").error().code(), Errc::invalid_argument) << "element size differs";
+  EXPECT_EQ(dir.find<vector<float>>("v").error().code(), Errc::invalid_argument) << "floating point, same size";
+  EXPECT_EQ(dir.find<vector<unsigned>>("v").error().code(), Errc::invalid_argument) << "unsigned, same size";
   EXPECT_EQ(dir.find<list<int>>("v").error().code(), Errc::invalid_argument) << "kind differs";
   EXPECT_EQ(dir.create<vector<int>>("").error().code(), Errc::invalid_argument);
   EXPECT_EQ(dir.create<vector<int>>(std::string(64, 'x')).error().code(), Errc::invalid_argument);

@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "unimem/containers/detail/allocator_ref.hpp"
 #include "unimem/core/config.hpp"
@@ -18,13 +19,28 @@
 
 namespace unimem::detail {
 
-/// A tag for a container kind and its element types' sizes and alignments: enough to tell a
-/// vector<int> from a vector<double> or a list<int>, in every process and compiler.
+/// What a type is, as far as every compiler agrees: 1 floating point, 2 signed, 3 unsigned
+/// integer, 4 bool, 5 pointer, 6 enum, 7 class, 0 anything else.
+template <class T>
+constexpr std::uint64_t scalar_kind() noexcept {
+  if constexpr (std::is_same_v<T, bool>) return 4;
+  else if constexpr (std::is_floating_point_v<T>) return 1;
+  else if constexpr (std::is_integral_v<T>) return std::is_signed_v<T> ? 2 : 3;
+  else if constexpr (std::is_pointer_v<T>) return 5;
+  else if constexpr (std::is_enum_v<T>) return 6;
+  else if constexpr (std::is_class_v<T>) return 7;
+  else return 0;
+}
+
+/// A tag for a container kind and its element types' sizes, alignments and scalar kinds: enough to
+/// tell a vector<int> from a vector<float>, a vector<unsigned> or a list<int>, in every process and
+/// compiler. Two structs of one size and alignment, or two maps with other hash functions, share a
+/// tag: naming the right type is the caller's part.
 template <class... Ts>
 constexpr std::uint64_t type_tag(std::string_view kind) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (char c : kind) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  ((h = (h ^ (sizeof(Ts) << 8 | alignof(Ts))) * 0x100000001b3ull), ...);
+  ((h = (h ^ (scalar_kind<std::remove_cv_t<Ts>>() << 40 | sizeof(Ts) << 8 | alignof(Ts))) * 0x100000001b3ull), ...);
   return h | 1;  // never 0, the tag of a destroyed or never-created state
 }
 
