@@ -125,6 +125,18 @@ Result<AllocatorHandle *> MemoryManager::adopt_allocator(BackendId backend, std:
                                       " is not registered");
   }
   AllocatorHandle *raw = handle.get();
+  // A region allocator is registered with the backend of its region, so that detaching that
+  // backend takes the allocator with it (else its pointers would outlive the mapping).
+  if (raw->base() != nullptr) {
+    const MemoryBackend *b = backend.is_null() ? nullptr : backends_[backend.value].backend.get();
+    const char *lo = b != nullptr ? b->base() : nullptr;
+    if (lo == nullptr || raw->base() < lo || raw->extent() > b->region_size() ||
+        static_cast<std::uint64_t>(raw->base() - lo) > b->region_size() - raw->extent()) {
+      return Error(Errc::invalid_argument, "adopt_allocator: allocator " + id_str(id.value) +
+                                               "'s memory is not in the region of backend " +
+                                               (backend.is_null() ? std::string("(none)") : id_str(backend.value)));
+    }
+  }
   const auto base = reinterpret_cast<std::uint64_t>(raw->base());
   if (auto ok = register_locked(id, backend, std::move(handle), base, raw->extent()); !ok) return ok.error();
   return raw;

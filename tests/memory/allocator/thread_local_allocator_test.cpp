@@ -197,6 +197,24 @@ TEST(ThreadLocalAllocator, ManagerOwnsAllocatorsAndResolvesTheirPointers) {
   EXPECT_EQ(*mm.to_shm(AllocatorId{4}, p.ptr), p.shm);
   auto m = mm.adopt_allocator(BackendId{}, MallocAllocator::create(AllocatorId{6}));
   ASSERT_TRUE(m);
+  // A region allocator must come with the backend of its region (detaching it unregisters the
+  // allocator; without it the allocator's pointers outlived the mapping).
+  {
+    const std::string other = test::unique_name("tla-mm-other");
+    test::ShmNameGuard other_guard(other);
+    ASSERT_TRUE(mm.create_backend<PosixShmBackend>(BackendId{1}, other, 8u << 20));
+    auto elsewhere = ThreadLocalAllocator::create(*mm.backend(BackendId{1}), AllocatorId{7});
+    ASSERT_TRUE(elsewhere);
+    EXPECT_EQ(mm.adopt_allocator(BackendId{}, std::move(*elsewhere)).code(), Errc::invalid_argument);
+    auto again = ThreadLocalAllocator::attach(*mm.backend(BackendId{1}), AllocatorId{7});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(mm.adopt_allocator(BackendId{0}, std::move(*again)).code(), Errc::invalid_argument);
+    auto right = ThreadLocalAllocator::attach(*mm.backend(BackendId{1}), AllocatorId{7});
+    ASSERT_TRUE(right);
+    EXPECT_TRUE(mm.adopt_allocator(BackendId{1}, std::move(*right)));
+    ASSERT_TRUE(mm.detach_backend(BackendId{1}));
+    EXPECT_EQ(mm.allocator<ThreadLocalAllocator>(AllocatorId{7}), nullptr);
+  }
   FullPtr<int> q = mm.allocator<MallocAllocator>(AllocatorId{6})->allocate<int>({}, 3);
   EXPECT_EQ(mm.to_address(q.shm), q.ptr);  // MallocAllocator: offsets are addresses
   ASSERT_TRUE(mm.detach_backend(BackendId{0}));

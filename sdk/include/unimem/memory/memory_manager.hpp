@@ -82,7 +82,8 @@ class MemoryManager {
     return make_allocator<A>(id, backend, [&](MemoryBackend &b) { return A::attach(b, id); });
   }
   /// @brief Takes ownership of @p handle under its id; @p backend may be null for allocators that
-  /// do not live in a region (MallocAllocator).
+  /// do not live in a region (MallocAllocator), and must be the one whose region holds the
+  /// allocator's memory otherwise (invalid_argument).
   Result<AllocatorHandle *> adopt_allocator(BackendId backend, std::unique_ptr<AllocatorHandle> handle);
 
   /// @brief Registers id -> region of @p backend for pointer resolution only, with no allocator
