@@ -148,6 +148,11 @@ TYPED_TEST(VectorConformance, AttachChecksTheOffset) {
   auto as_list = list<int, TypeParam>::attach(alloc, OffsetPtr<typename list<int, TypeParam>::state>(v.offset().offset()));
   EXPECT_FALSE(as_list);
   EXPECT_FALSE((vector<int, TypeParam>::attach(alloc, OffsetPtr<typename vector<int, TypeParam>::state>())));
+  // An offset that holds no block of the allocator, even with the right tag there (with
+  // MallocAllocator offsets are addresses: any one was read, and this one attached, before).
+  std::uint64_t outside[8] = {vector<int, TypeParam>::kTypeTag};
+  const auto stray = alloc.base() == nullptr ? reinterpret_cast<std::uint64_t>(outside) : alloc.extent() - 8;
+  EXPECT_FALSE((vector<int, TypeParam>::attach(alloc, OffsetPtr<typename vector<int, TypeParam>::state>(stray & ~std::uint64_t{7}))));
   v.destroy();
 }
 

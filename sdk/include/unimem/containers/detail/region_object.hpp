@@ -62,6 +62,14 @@ Result<State *> find_state(A &alloc, OffsetPtr<State> at, std::uint64_t tag, std
     return Error(Errc::invalid_argument, std::string(what) + ": offset " + std::to_string(at.offset()) +
                                              " is not an aligned state inside the region");
   }
+  // Without a region (MallocAllocator: offsets are addresses) the range check proves nothing: the
+  // state must be one of the allocator's live blocks.
+  if constexpr (requires { alloc.usable_size(at.template cast<void>()); }) {
+    if (alloc.base() == nullptr && alloc.usable_size(at.template cast<void>()) < sizeof(State)) {
+      return Error(Errc::invalid_argument, std::string(what) + ": offset " + std::to_string(at.offset()) +
+                                               " is not a block of this allocator");
+    }
+  }
   State *s = at.get_unchecked(alloc.base());
   if (s->tag != tag) {
     return Error(Errc::invalid_argument,
