@@ -5,11 +5,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "support/pattern.hpp"
 #include "support/test_support.hpp"
+#include "unimem/core/align.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/array_backend.hpp"
 #include "unimem/memory/backend/malloc_backend.hpp"
 #include "unimem/memory/backend/posix_mmap_backend.hpp"
@@ -211,4 +215,22 @@ TEST(ArrayBackendErrors, BadBuffers) {
   ASSERT_TRUE(attached);
   EXPECT_EQ((*attached)->data_size(), sizeof buf - RegionHeader::kHeaderBytes);
   EXPECT_EQ(ArrayBackend::attach(buf, 8192).code(), Errc::truncated);  // header says 16 KiB
+}
+
+TEST(ArrayBackendErrors, AlignmentsAboveTheBasesAreRefused) {
+  // An array backend's base need only be 64-byte aligned; the allocator aligns offsets, so an
+  // alignment above the base's would give a misaligned address.
+  constexpr std::size_t kBytes = 8u << 20;
+  std::unique_ptr<char, decltype(&std::free)> mem(static_cast<char *>(std::aligned_alloc(4096, kBytes + 4096)), &std::free);
+  auto b = ArrayBackend::create(mem.get() + 64, kBytes);
+  ASSERT_TRUE(b);
+  auto a = ThreadLocalAllocator::create(**b, AllocatorId{0});
+  ASSERT_TRUE(a) << a.error().what();
+  auto wide = (*a)->try_allocate({}, 100, 4096);
+  EXPECT_EQ(wide.code(), Errc::invalid_argument);
+  EXPECT_TRUE((*a)->aligned_allocate_offset({}, 100, 128).is_null());
+  auto fine = (*a)->try_allocate({}, 100, 64);
+  ASSERT_TRUE(fine);
+  EXPECT_TRUE(is_aligned(fine->ptr, 64));
+  EXPECT_TRUE((*a)->free({}, *fine));
 }

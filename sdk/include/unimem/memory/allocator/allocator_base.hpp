@@ -30,6 +30,10 @@ class AllocatorBase {
       return Error(Errc::invalid_argument, name() + ": alignment " + std::to_string(alignment) +
                                                " is not a power of two up to " + std::to_string(kMaxAlignment));
     }
+    if (reinterpret_cast<std::uintptr_t>(self().base()) % alignment != 0) {
+      return Error(Errc::invalid_argument, name() + ": alignment " + std::to_string(alignment) +
+                                               " is above the alignment of the region's base address");
+    }
     const OffsetPtr<void> p = self().aligned_allocate_offset(ctx, bytes, alignment);
     if (p.is_null()) {
       return Error(Errc::out_of_memory, name() + ": no room for " + std::to_string(bytes) + " bytes (" +
