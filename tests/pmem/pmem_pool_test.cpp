@@ -146,6 +146,8 @@ TEST(PmemPool, DestroyRemovesTheFile) {
   UNIMEM_ASSERT_OK(pool);
   UNIMEM_ASSERT_OK((*pool)->destroy());
   EXPECT_FALSE(exists(t.path));
+  EXPECT_EQ((*pool)->size(), 0u);
+  EXPECT_EQ((*pool)->data_size(), 0u);  // wrapped to ~2^64 before
   UNIMEM_ASSERT_OK((*pool)->destroy());
 }
 

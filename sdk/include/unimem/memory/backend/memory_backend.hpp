@@ -64,7 +64,10 @@ class MemoryBackend {
     return reinterpret_cast<T *>(view_.device_base + at);
   }
   std::size_t region_size() const noexcept { return view_.region_bytes; }
-  std::size_t data_size() const noexcept { return view_.region_bytes - RegionHeader::kHeaderBytes; }
+  /// @brief Bytes after the region header; 0 once destroyed.
+  std::size_t data_size() const noexcept {
+    return view_.region_bytes > RegionHeader::kHeaderBytes ? view_.region_bytes - RegionHeader::kHeaderBytes : 0;
+  }
   RegionView view() const noexcept { return view_; }
 
   /// @brief Detaches and removes the region's name (named backends); other backends just release.
