@@ -98,6 +98,12 @@ TEST(PmemHeap, BadDirectoriesAreClearErrors) {
   EXPECT_EQ(small.code(), Errc::invalid_argument);
   EXPECT_NE(small.error().message().find("minimum"), std::string::npos);
   EXPECT_FALSE(is_dax_directory("/dev/shm"));
+  // A directory where no file can be made (read-only /sys, even for root): the file's error, not
+  // memkind's "invalid input".
+  auto ro = PmemHeap::create("/sys");
+  ASSERT_FALSE(ro);
+  EXPECT_NE(ro.code(), Errc::unsupported) << ro.error().what();
+  EXPECT_NE(ro.error().message().find("/sys"), std::string::npos);
 }
 
 }  // namespace

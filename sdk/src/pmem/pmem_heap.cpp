@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "../core/os_file.hpp"
+
 namespace unimem::pmem {
 
 namespace {
@@ -32,8 +34,13 @@ Result<PmemHeap> PmemHeap::create(std::string_view dir, std::size_t max_bytes) {
                                              " bytes is below memkind's minimum of " + std::to_string(kMinBytes));
   }
   memkind_t kind = nullptr;
+  errno = 0;
   if (int err = memkind_create_pmem(d.c_str(), max_bytes, &kind); err != MEMKIND_SUCCESS) {
-    return Error(Errc::unsupported, "pmem heap: memkind_create_pmem('" + d + "'): " + memkind_message(err));
+    // memkind's code says "invalid input" for any failure of its temporary file; errno says why.
+    const int file_err = errno;
+    const std::string what = "pmem heap: memkind_create_pmem('" + d + "'): " + memkind_message(err);
+    return file_err != 0 ? Error::from_errno(unimem::detail::errc_of_file_errno(file_err), what, file_err)
+                         : Error(Errc::unsupported, what);
   }
   return PmemHeap(kind, d, max_bytes);
 }
