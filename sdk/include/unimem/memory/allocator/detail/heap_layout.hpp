@@ -67,7 +67,8 @@ UNIMEM_HOST_DEVICE constexpr PageState state_kind(std::uint32_t word) noexcept {
 enum class HeapKind : std::uint32_t { thread_local_allocator = 1, scalable_page_allocator = 2 };
 
 enum class CheckLevel : std::uint32_t {
-  cheap = 0,  ///< range, page state and block-boundary checks: catches foreign pointers and double frees of page runs
+  cheap = 0,  ///< range, page state and block-boundary checks: catches foreign pointers, double frees of page
+              ///< runs, and in the owner's own spans blocks never handed out and the block freed last
   full = 1,   ///< plus an allocated-bit per block: catches every double free (an atomic RMW per operation)
 };
 
