@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "unimem/memory/allocator/thread_local_allocator.hpp"
-#include "unimem/memory/backend/malloc_backend.hpp"
+#include "unimem/memory/backend/array_backend.hpp"
 
 using namespace unimem;
 
@@ -22,9 +22,11 @@ struct Live {
   std::uint8_t tag;
 };
 
-MallocBackend &backend() {
-  static auto b = MallocBackend::create(64u << 20).value();
-  return *b;
+constexpr std::size_t kRegionBytes = std::size_t{64} << 20;
+
+char *memory() {
+  static char *m = static_cast<char *>(std::aligned_alloc(std::size_t{2} << 20, kRegionBytes));
+  return m;
 }
 
 // The first and the last byte (one byte for 1-byte blocks).
@@ -54,8 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   opts.checks = CheckLevel::full;
   opts.host_slots = 4;
   opts.shared_slots = 4;
-  auto a = ThreadLocalAllocator::create(backend(), AllocatorId{1}, opts).value();
-  char *base = backend().base();
+  // A new region per input over the same memory: a region that holds a heap is never formatted
+  // again, and a new one over the memory (already faulted in) is quick to make.
+  auto region = ArrayBackend::create(memory(), kRegionBytes).value();
+  auto a = ThreadLocalAllocator::create(*region, AllocatorId{1}, opts).value();
+  char *base = region->base();
   std::vector<Live> live;
   Input in{data, size};
   std::uint8_t tag = 0;

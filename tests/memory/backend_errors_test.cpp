@@ -217,6 +217,20 @@ TEST(ArrayBackendErrors, BadBuffers) {
   EXPECT_EQ(ArrayBackend::attach(buf, 8192).code(), Errc::truncated);  // header says 16 KiB
 }
 
+TEST(ArrayBackendErrors, ANewRegionOverAnOldHeapGetsANewHeap) {
+  // The buffer still holds the first region's heap; creating a region there starts afresh (a heap
+  // is only refused over a region that holds one: the old heap's header must not count).
+  constexpr std::size_t kBytes = 4u << 20;
+  std::unique_ptr<char, decltype(&std::free)> mem(static_cast<char *>(std::aligned_alloc(1 << 21, kBytes)), &std::free);
+  for (int round = 0; round < 2; ++round) {
+    auto b = ArrayBackend::create(mem.get(), kBytes);
+    ASSERT_TRUE(b);
+    auto a = ThreadLocalAllocator::create(**b, AllocatorId{0});
+    ASSERT_TRUE(a) << round << ": " << a.error().what();
+    EXPECT_EQ(ThreadLocalAllocator::create(**b, AllocatorId{0}).code(), Errc::already_exists);
+  }
+}
+
 TEST(ArrayBackendErrors, AlignmentsAboveTheBasesAreRefused) {
   // An array backend's base need only be 64-byte aligned; the allocator aligns offsets, so an
   // alignment above the base's would give a misaligned address.

@@ -78,6 +78,9 @@ void write_region_header(void *at, BackendKind kind, std::uint64_t region_bytes,
 
 void MemoryBackend::init_created(char *p, std::uint64_t region_bytes, BackendKind kind, std::string_view name,
                                  char *device) noexcept {
+  // The data's first line starts zeroed, as in a fresh mapping: what a recycled buffer held there
+  // (an old heap's header) must not pass for a heap in the new region.
+  std::memset(p + RegionHeader::kHeaderBytes, 0, std::min<std::uint64_t>(64, region_bytes - RegionHeader::kHeaderBytes));
   write_region_header(p, kind, region_bytes, name);
   header_ = *reinterpret_cast<const RegionHeader *>(p);
   view_ = RegionView{p, device, region_bytes};
