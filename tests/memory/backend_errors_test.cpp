@@ -243,6 +243,7 @@ TEST(ArrayBackendErrors, AlignmentsAboveTheBasesAreRefused) {
   auto wide = (*a)->try_allocate({}, 100, 4096);
   EXPECT_EQ(wide.code(), Errc::invalid_argument);
   EXPECT_TRUE((*a)->aligned_allocate_offset({}, 100, 128).is_null());
+  EXPECT_TRUE((*a)->ref().aligned_allocate_offset({}, 100, 128).is_null());  // the kernels' handle too
   auto fine = (*a)->try_allocate({}, 100, 64);
   ASSERT_TRUE(fine);
   EXPECT_TRUE(is_aligned(fine->ptr, 64));

@@ -155,6 +155,7 @@ TEST_F(Tiers, EmptyHandlesAreHarmless) {
   UNIMEM_ASSERT_OK(a);
   TieredArray<int> taken = std::move(*a);
   auto expect_empty = [](TieredArray<int> &e) {
+    EXPECT_EQ(e.size(), 0u);
     EXPECT_FALSE(e.cached());
     EXPECT_FALSE(e.dirty());
     EXPECT_EQ(e.prefetch().code(), Errc::invalid_argument);

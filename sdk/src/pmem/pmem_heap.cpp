@@ -36,8 +36,8 @@ Result<PmemHeap> PmemHeap::create(std::string_view dir, std::size_t max_bytes) {
   memkind_t kind = nullptr;
   errno = 0;
   if (int err = memkind_create_pmem(d.c_str(), max_bytes, &kind); err != MEMKIND_SUCCESS) {
-    // memkind's code says "invalid input" for any failure of its temporary file; errno says why.
-    const int file_err = errno;
+    // memkind says "invalid input" for any failure of its temporary file; errno then says why.
+    const int file_err = err == MEMKIND_ERROR_INVALID ? errno : 0;
     const std::string what = "pmem heap: memkind_create_pmem('" + d + "'): " + memkind_message(err);
     return file_err != 0 ? Error::from_errno(unimem::detail::errc_of_file_errno(file_err), what, file_err)
                          : Error(Errc::unsupported, what);

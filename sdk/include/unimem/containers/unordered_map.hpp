@@ -350,7 +350,6 @@ class unordered_map
   UNIMEM_HOST_DEVICE value_type &slot(std::uint64_t i) const noexcept { return a_.address(s_->slots)[i]; }
   /// Slots used (full, busy or erased) past which inserts stop: below the capacity.
   UNIMEM_HOST_DEVICE std::uint64_t load_limit() const noexcept { return s_->capacity * s_->max_load_percent / 100; }
-  /// Slots that hold @p n elements under the load limit.
   /// Slots for @p n elements under the load limit; above kMaxSlots (which no table reaches) when n is.
   UNIMEM_HOST_DEVICE std::uint64_t slots_for(std::uint64_t n) const noexcept {
     return n > kMaxSlots ? ~std::uint64_t{0} : n * 100 / s_->max_load_percent + 1;

@@ -73,16 +73,17 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
 
   /// @brief A new, empty vector in @p alloc's region, with room for @p capacity elements.
   static Result<vector> create(A &alloc, size_type capacity = 0) {
+    if (capacity > max_size()) {
+      return Error(Errc::invalid_argument, "vector: " + std::to_string(capacity) + " elements is above max_size() " +
+                                               std::to_string(max_size()));
+    }
     const detail::AllocatorRef<A> a(alloc);
     auto s = base::new_state(a);
     if (!s) return s.error();
     vector v(*s, a);
     if (!v.reserve(capacity)) {
       v.destroy();
-      return capacity > max_size()
-                 ? Error(Errc::invalid_argument, "vector: " + std::to_string(capacity) + " elements is above max_size() " +
-                                                     std::to_string(max_size()))
-                 : Error(Errc::out_of_memory, "vector: no room for " + std::to_string(capacity) + " elements");
+      return Error(Errc::out_of_memory, "vector: no room for " + std::to_string(capacity) + " elements");
     }
     return v;
   }

@@ -24,7 +24,8 @@ class PmemHeap {
 
   /// @brief A heap in @p dir holding at most @p max_bytes (0: as much as the filesystem holds).
   /// @return not_found / invalid_argument for a missing directory or a limit below kMinBytes;
-  ///         unsupported when memkind cannot create the kind there.
+  ///         the file's error (permission_denied, io_error...) when no file can be made there;
+  ///         unsupported when memkind cannot create the kind otherwise.
   static Result<PmemHeap> create(std::string_view dir, std::size_t max_bytes = 0);
 
   /// A moved-from heap allocates nothing (null), frees nothing, and has no statistics.

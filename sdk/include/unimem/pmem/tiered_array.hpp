@@ -61,12 +61,12 @@ class TieredArray {
   /// An empty handle (as is a moved-from one): no data, cached() and dirty() are false, prefetch()
   /// and evict() are invalid_argument, views are empty.
   TieredArray() noexcept = default;
-  TieredArray(TieredArray &&o) noexcept : b_(std::exchange(o.b_, nullptr)), n_(o.n_) {}
+  TieredArray(TieredArray &&o) noexcept : b_(std::exchange(o.b_, nullptr)), n_(std::exchange(o.n_, 0)) {}
   TieredArray &operator=(TieredArray &&o) noexcept {
     if (this != &o) {
       reset();
       b_ = std::exchange(o.b_, nullptr);
-      n_ = o.n_;
+      n_ = std::exchange(o.n_, 0);
     }
     return *this;
   }

@@ -19,23 +19,26 @@
 
 namespace unimem::detail {
 
-/// What a type is, as far as every compiler agrees: 1 floating point, 2 signed, 3 unsigned
-/// integer, 4 bool, 5 pointer, 6 enum, 7 class, 0 anything else.
+/// What a scalar is, as every ABI agrees: 1 floating point, 2 signed, 3 unsigned integer, 4 bool,
+/// 5 pointer, 6 enum, 8 character (plain char's sign differs between ABIs); 0 for classes and the
+/// rest, which keeps their tags (the Directory's among them) as they were before kinds were added.
 template <class T>
 constexpr std::uint64_t scalar_kind() noexcept {
   if constexpr (std::is_same_v<T, bool>) return 4;
+  else if constexpr (std::is_same_v<T, char> || std::is_same_v<T, wchar_t> || std::is_same_v<T, char8_t> ||
+                     std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>) return 8;
   else if constexpr (std::is_floating_point_v<T>) return 1;
   else if constexpr (std::is_integral_v<T>) return std::is_signed_v<T> ? 2 : 3;
   else if constexpr (std::is_pointer_v<T>) return 5;
   else if constexpr (std::is_enum_v<T>) return 6;
-  else if constexpr (std::is_class_v<T>) return 7;
   else return 0;
 }
 
 /// A tag for a container kind and its element types' sizes, alignments and scalar kinds: enough to
 /// tell a vector<int> from a vector<float>, a vector<unsigned> or a list<int>, in every process and
 /// compiler. Two structs of one size and alignment, or two maps with other hash functions, share a
-/// tag: naming the right type is the caller's part.
+/// tag: naming the right type is the caller's part. Containers of scalars made by a build before
+/// the kinds do not attach (invalid_argument); their data is intact.
 template <class... Ts>
 constexpr std::uint64_t type_tag(std::string_view kind) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;

@@ -1,5 +1,6 @@
 // ArrayBackend: a region in memory the caller already owns (a static buffer, a mapping of its own).
-// create() writes a fresh header; attach() validates one written earlier (e.g. memory another
+// create() writes a fresh header and zeroes the first data line (a heap there is gone: use attach()
+// for memory that holds a region); attach() validates one written earlier (e.g. memory another
 // component filled). The caller keeps ownership: unimem never frees it.
 #pragma once
 

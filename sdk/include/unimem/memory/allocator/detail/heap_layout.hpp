@@ -68,7 +68,8 @@ enum class HeapKind : std::uint32_t { thread_local_allocator = 1, scalable_page_
 
 enum class CheckLevel : std::uint32_t {
   cheap = 0,  ///< range, page state and block-boundary checks: catches foreign pointers, double frees of page
-              ///< runs, and in the owner's own spans blocks never handed out and the block freed last
+              ///< runs, and in the owner's own spans blocks never handed out and the head of its free list
+              ///< (an immediate double free)
   full = 1,   ///< plus an allocated-bit per block: catches every double free (an atomic RMW per operation)
 };
 
