@@ -191,8 +191,8 @@ struct WorkerCache::Impl {
 
   // Victims in this order: entries whose hint says nobody will ask again, the unhinted queues, the
   // hinted entries (a hint promises a use; no hint promises nothing), the scheduled entries (a
-  // schedule says when). @p incoming is the schedule of the entry that needs the room, if any.
-  bool evict_one(const std::optional<Schedule> &incoming) {
+  // schedule says when). @p incoming is the next use of the entry that needs the room, if scheduled.
+  bool evict_one(const std::optional<std::uint64_t> &incoming) {
     return evict_spent() || evict_unhinted() || evict_hinted() || evict_scheduled(incoming);
   }
 
@@ -231,40 +231,38 @@ struct WorkerCache::Impl {
     return evicted;
   }
 
-  // Entries whose next use has passed (the caller's schedule changed) go first; then the one read
-  // next farthest away, unless the incoming entry is read later still: MIN keeps the cached one and
-  // the incoming entry is served uncached.
-  bool evict_scheduled(const std::optional<Schedule> &incoming) {
+  // Calls f on the scheduled entries MIN would give up, in the order it gives them up, until f
+  // returns true (then true): those whose next use has passed (the caller's schedule changed), then
+  // the one read next farthest away, down to those read no later than @p incoming (a scheduled
+  // miss's next use; without one, down to all). f may evict the entry it is given.
+  template <class F>
+  bool for_each_min_victim(const std::optional<std::uint64_t> &incoming, F f) const {
     const auto &by_next_use = scheduled.by_next_use();
     for (auto it = by_next_use.begin(); it != by_next_use.end() && std::get<0>(*it) < schedule_clock; ++it) {
-      if (try_evict(std::get<2>(*it))) return true;
+      if (f(std::get<2>(*it))) return true;  // on true the loop ends: the erased node is not advanced
     }
-    for (auto it = by_next_use.rbegin(); it != by_next_use.rend() && std::get<0>(*it) >= schedule_clock; ++it) {
-      if (incoming && std::get<0>(*it) <= incoming->next_use) return false;
-      if (try_evict(std::get<2>(*it))) return true;
+    for (auto it = by_next_use.rbegin(); it != by_next_use.rend() && std::get<0>(*it) >= schedule_clock &&
+                                         !(incoming && std::get<0>(*it) <= *incoming);
+         ++it) {
+      if (f(std::get<2>(*it))) return true;
     }
     return false;
   }
 
+  bool evict_scheduled(const std::optional<std::uint64_t> &incoming) {
+    return for_each_min_victim(incoming, [&](CacheEntry *e) { return try_evict(e); });
+  }
+
   // Whether the room MIN would give up for a miss read next at @p next_use holds @p size bytes: the
   // free bytes, every entry of the classes evicted before the scheduled ones, and the scheduled
-  // entries that are overdue or read after it. Entries in use count too (the evictions find out):
-  // the point is not to evict some entries for a miss that cannot get in anyway.
+  // entries MIN gives up for it. Entries in use count too (the evictions find out): the point is
+  // not to evict some entries for a miss that cannot get in anyway.
   bool min_admits(std::size_t size, std::uint64_t next_use) const {
     if (next_use == kNoNextUse) return false;  // never read again: not worth any entry
     const std::size_t used = core->used.load(std::memory_order_relaxed);
     std::size_t room = (options.budget > used ? options.budget - used : 0) + spent.bytes() + small.bytes() +
                        main.bytes() + hinted.bytes();
-    const auto &by_next_use = scheduled.by_next_use();
-    for (auto it = by_next_use.begin(); room < size && it != by_next_use.end() && std::get<0>(*it) < schedule_clock; ++it) {
-      room += std::get<2>(*it)->size;
-    }
-    for (auto it = by_next_use.rbegin(); room < size && it != by_next_use.rend() && std::get<0>(*it) > next_use &&
-                                         std::get<0>(*it) >= schedule_clock;
-         ++it) {
-      room += std::get<2>(*it)->size;
-    }
-    return room >= size;
+    return room >= size || for_each_min_victim(next_use, [&](const CacheEntry *e) { return (room += e->size) >= size; });
   }
 
   bool evict_unhinted() {
@@ -293,11 +291,11 @@ struct WorkerCache::Impl {
 
   // Evicts until @p size more bytes fit; false when they cannot (the miss is then served uncached).
   // A scheduled miss (@p incoming) evicts nothing unless MIN would let it in.
-  bool make_room(std::size_t size, const std::optional<Schedule> &incoming) {
+  bool make_room(std::size_t size, const std::optional<std::uint64_t> &incoming) {
     if (size > options.budget) return false;
     const auto fits = [&] { return core->used.load(std::memory_order_relaxed) + size <= options.budget; };
     if (fits()) return true;
-    if (incoming && !min_admits(size, incoming->next_use)) return false;
+    if (incoming && !min_admits(size, *incoming)) return false;
     while (!fits()) {
       if (!evict_one(incoming)) return false;
     }
@@ -429,7 +427,8 @@ struct WorkerCache::Impl {
       std::lock_guard lock(policy);
       ++(evicted.contains(e->id) ? capacity : cold);
       advance_schedule(o);
-      if (make_room(e->size, o.retention == Retention::keep ? std::nullopt : o.schedule)) {
+      const bool scheduled_miss = o.schedule && o.retention != Retention::keep;  // keep entries ignore it
+      if (make_room(e->size, scheduled_miss ? std::optional(o.schedule->next_use) : std::nullopt)) {
         core->used.fetch_add(e->size, std::memory_order_relaxed);
         e->charged = true;
       } else {

@@ -324,9 +324,7 @@ OffsetPtr<void> SlabAllocator::allocate_offset(const MemContext &ctx, std::size_
 }
 
 OffsetPtr<void> SlabAllocator::aligned_allocate_offset(const MemContext &ctx, std::size_t bytes, std::size_t alignment) {
-  if (alignment == 0 || !is_pow2(alignment) || alignment > kMaxAlignment) return {};
-  // Offsets are aligned, addresses only as far as the base is (an ArrayBackend's is 64 bytes).
-  if (!is_aligned(base(), alignment)) return {};
+  if (!detail::servable_alignment(reinterpret_cast<std::uintptr_t>(base()), alignment)) return {};
   const std::uint64_t off = with_slot(ctx, [&](std::uint32_t s) { return heap_.allocate(s, bytes, alignment); });
   return off == detail::kNullLink ? OffsetPtr<void>() : OffsetPtr<void>(off);
 }

@@ -35,8 +35,7 @@ class SlabAllocatorRef {
   }
   UNIMEM_HOST_DEVICE OffsetPtr<void> aligned_allocate_offset(const MemContext &ctx, std::size_t bytes,
                                                              std::size_t alignment) const noexcept {
-    if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > (std::size_t{2} << 20)) return {};
-    if ((reinterpret_cast<std::uintptr_t>(base()) & (alignment - 1)) != 0) return {};  // see SlabAllocator
+    if (!detail::servable_alignment(reinterpret_cast<std::uintptr_t>(base()), alignment)) return {};
     const std::uint32_t s = lock_slot(ctx);
     const std::uint64_t off = heap_.allocate(s, bytes, alignment);
     unlock_slot(s);

@@ -55,6 +55,14 @@ enum class PageState : std::uint32_t {
   tail = 7,        ///< a non-head page of a span or large block
 };
 
+/// Whether a heap at @p base serves @p alignment: a power of two up to 2 MiB, and no more than the
+/// base address's own (offsets are aligned; addresses only as far as the base is, and an
+/// ArrayBackend's base need only be 64-byte aligned).
+UNIMEM_HOST_DEVICE constexpr bool servable_alignment(std::uintptr_t base, std::size_t alignment) noexcept {
+  return alignment != 0 && (alignment & (alignment - 1)) == 0 && alignment <= (std::size_t{2} << 20) &&
+         (base & (alignment - 1)) == 0;
+}
+
 /// Cache slots a heap may have: a page's state word keeps its owner slot in 24 bits.
 inline constexpr std::uint64_t kMaxCacheSlots = std::uint64_t{1} << 24;
 UNIMEM_HOST_DEVICE constexpr std::uint32_t make_state(PageState s, std::uint32_t owner = 0) noexcept {
