@@ -11,14 +11,16 @@
 //                    region through ThreadLocalAllocator
 //   std              std::vector, std::unordered_map (reserved)
 //   absl             absl::flat_hash_map (reserved)
-//   boost_ipc        boost::unordered_map in Boost.Interprocess managed_shared_memory (the usual
-//                    shared memory map)
+//   boost_ipc_map    boost::interprocess::map (a red-black tree) in Boost.Interprocess
+//                    managed_shared_memory
+//   boost_ipc_unordered boost::unordered_map in the same segment (the faster shared-memory map)
 //   boost_lockfree   boost::lockfree::queue, fixed_sized, capacity 1024
 // Items are elements pushed, keys inserted or looked up, or push/pop pairs.
 #include <benchmark/benchmark.h>
 
 #include <absl/container/flat_hash_map.h>
 #include <boost/interprocess/allocators/allocator.hpp>
+#include <boost/interprocess/containers/map.hpp>
 #include <boost/interprocess/managed_shared_memory.hpp>
 #include <boost/lockfree/queue.hpp>
 #include <boost/unordered_map.hpp>
@@ -117,24 +119,22 @@ class OnHeap : public Held<C> {
   explicit OnHeap(std::size_t n) { this->c_.reserve(n); }
 };
 
-// boost::unordered_map whose object and nodes are in the Boost segment.
-using BoostShmMap = boost::unordered_map<u64, u64, boost::hash<u64>, std::equal_to<u64>,
-                                         bip::allocator<std::pair<const u64, u64>,
-                                                        bip::managed_shared_memory::segment_manager>>;
-class BoostIpcMap {
+// A Boost container whose object and nodes are in the Boost segment, reserved for n where it can be.
+template <class C, const char *Name>
+class InBoostSegment {
  public:
-  static constexpr const char *kName = "boost_ipc";
-  explicit BoostIpcMap(std::size_t n)
-      : m_(boost_segment().construct<BoostShmMap>(bip::anonymous_instance)(boost_segment().get_segment_manager())) {
-    m_->reserve(n);
+  static constexpr const char *kName = Name;
+  explicit InBoostSegment(std::size_t n)
+      : c_(boost_segment().construct<C>(bip::anonymous_instance)(boost_segment().get_segment_manager())) {
+    if constexpr (requires { c_->reserve(n); }) c_->reserve(n);
   }
-  ~BoostIpcMap() { boost_segment().destroy_ptr(m_); }
-  BoostIpcMap(const BoostIpcMap &) = delete;
-  BoostIpcMap &operator=(const BoostIpcMap &) = delete;
-  BoostShmMap *operator->() { return m_; }
+  ~InBoostSegment() { boost_segment().destroy_ptr(c_); }
+  InBoostSegment(const InBoostSegment &) = delete;
+  InBoostSegment &operator=(const InBoostSegment &) = delete;
+  C *operator->() { return c_; }
 
  private:
-  BoostShmMap *m_;
+  C *c_;
 };
 
 using BoostQueue = boost::lockfree::queue<u64, boost::lockfree::fixed_sized<true>>;
@@ -145,6 +145,8 @@ struct BoostLockfreeQueue : Held<BoostQueue> {
 
 constexpr char kStd[] = "std";
 constexpr char kAbsl[] = "absl";
+constexpr char kBoostIpcMap[] = "boost_ipc_map";
+constexpr char kBoostIpcUnordered[] = "boost_ipc_unordered";
 
 using UnimemVector = InRegion<unimem::vector<u64>>;
 using StdVector = OnHeap<std::vector<u64>, kStd>;
@@ -152,6 +154,15 @@ using UnimemMap = InRegion<unimem::unordered_map<u64, u64>, unimem::MapGrowth::f
 using StdMap = OnHeap<std::unordered_map<u64, u64>, kStd>;
 using AbslMap = OnHeap<absl::flat_hash_map<u64, u64>, kAbsl>;
 using UnimemQueue = InRegion<unimem::mpmc_queue<u64>>;
+
+using BoostSegmentAllocator =
+    bip::allocator<std::pair<const u64, u64>, bip::managed_shared_memory::segment_manager>;
+// Boost.Interprocess's own map (a red-black tree; the library has no hash map) and the hash map its
+// documentation pairs with it (boost::unordered_map with the segment's allocator).
+using BoostIpcTree = bip::map<u64, u64, std::less<u64>, BoostSegmentAllocator>;
+using BoostIpcHash = boost::unordered_map<u64, u64, boost::hash<u64>, std::equal_to<u64>, BoostSegmentAllocator>;
+using BoostIpcMap = InBoostSegment<BoostIpcTree, kBoostIpcMap>;
+using BoostIpcUnordered = InBoostSegment<BoostIpcHash, kBoostIpcUnordered>;
 
 // The queues' non-blocking operations under one name.
 bool push(unimem::mpmc_queue<u64> &q, u64 v) { return q.try_push(v); }
@@ -294,7 +305,7 @@ struct ImplList {
   }
 };
 using Vectors = ImplList<UnimemVector, StdVector>;
-using Maps = ImplList<UnimemMap, StdMap, AbslMap, BoostIpcMap>;
+using Maps = ImplList<UnimemMap, StdMap, AbslMap, BoostIpcMap, BoostIpcUnordered>;
 using Queues = ImplList<UnimemQueue, BoostLockfreeQueue>;
 
 template <class Impl, class... Args>

@@ -26,8 +26,8 @@ TYPED_TEST(ListConformance, RandomOperationsMatchStdList) {
     switch (x % 8) {
       case 0: ASSERT_TRUE(l.push_back(x)); ref.push_back(x); break;
       case 1: ASSERT_TRUE(l.push_front(x)); ref.push_front(x); break;
-      case 2: if (!ref.empty()) { l.pop_back(); ref.pop_back(); } break;
-      case 3: if (!ref.empty()) { l.pop_front(); ref.pop_front(); } break;
+      case 2: ASSERT_EQ(l.pop_back(), !ref.empty()); if (!ref.empty()) ref.pop_back(); break;
+      case 3: ASSERT_EQ(l.pop_front(), !ref.empty()); if (!ref.empty()) ref.pop_front(); break;
       case 4: {
         auto it = l.insert(std::next(l.begin(), static_cast<std::ptrdiff_t>(at)), x);
         ASSERT_EQ(*it, x);
@@ -40,6 +40,8 @@ TYPED_TEST(ListConformance, RandomOperationsMatchStdList) {
           auto next = l.erase(std::next(l.begin(), i));
           auto ref_next = ref.erase(std::next(ref.begin(), i));
           ASSERT_EQ(next == l.end(), ref_next == ref.end());
+        } else {
+          ASSERT_TRUE(l.erase(l.end()) == l.end()) << "erase(end()) erases nothing";
         }
         break;
       case 6: ASSERT_EQ(l.remove(x % 4), std::erase(ref, x % 4)); break;

@@ -37,7 +37,8 @@ TYPED_TEST(VectorConformance, RandomOperationsMatchStdVector) {
         ref.push_back(x);
         break;
       case 3:
-        if (!ref.empty()) { v.pop_back(); ref.pop_back(); }
+        ASSERT_EQ(v.pop_back(), !ref.empty()) << "on empty: false, nothing changed";
+        if (!ref.empty()) ref.pop_back();
         break;
       case 4: {
         const std::size_t at = ref.empty() ? 0 : x % (ref.size() + 1);
@@ -118,7 +119,7 @@ TYPED_TEST(VectorConformance, StringMatchesStdString) {
     switch (x % 7) {
       case 0: ASSERT_TRUE(str.push_back(static_cast<char>('a' + x % 26))); ref.push_back(static_cast<char>('a' + x % 26)); break;
       case 1: ASSERT_TRUE(str.append("xyz")); ref.append("xyz"); break;
-      case 2: if (!ref.empty()) { str.pop_back(); ref.pop_back(); } break;
+      case 2: ASSERT_EQ(str.pop_back(), !ref.empty()); if (!ref.empty()) ref.pop_back(); break;
       case 3: { const std::size_t p = x % (ref.size() + 1); str.erase(p, 3); ref.erase(p, 3); break; }
       case 4: { const std::size_t p = x % (ref.size() + 1); ASSERT_TRUE(str.insert(p, str.view().substr(0, 4))); ref.insert(p, ref.substr(0, 4)); break; }
       case 5: ASSERT_TRUE(str.resize(x % 64, '#')); ref.resize(x % 64, '#'); break;

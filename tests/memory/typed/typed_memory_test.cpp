@@ -195,12 +195,31 @@ TEST_F(TypedMemory, OneDimensionalArrayGrowsAmortised) {
   const int before = counting.allocations;
   for (std::uint64_t i = 0; i < 200000; ++i) ASSERT_TRUE(a.push_back(i));
   EXPECT_EQ(counting.allocations, before) << "reserve gave room for these";
-  a.pop_back();
+  EXPECT_TRUE(a.pop_back());
   EXPECT_EQ(a.size(), 299999u);
   auto reshaped = Array<std::uint64_t, 2>::from(a.memory(), 1000, 299);
   ASSERT_TRUE(reshaped);
   EXPECT_EQ((*reshaped)(0, 5), 5u);
   EXPECT_FALSE((Array<std::uint64_t, 2>::from(a.memory(), 1000, 301)));
+}
+
+TEST_F(TypedMemory, EmptyAndMovedFromArraysRefuseToShrinkAndGrowFromNothing) {
+  auto a = Array<std::uint64_t>::create(counting, 0).value();
+  EXPECT_FALSE(a.pop_back()) << "empty: nothing to pop";
+  EXPECT_EQ(a.size(), 0u);
+  for (std::uint64_t i = 0; i < 3; ++i) ASSERT_TRUE(a.push_back(i));
+  Array<std::uint64_t> b = std::move(a);
+  EXPECT_EQ(b.size(), 3u);
+  EXPECT_EQ(a.size(), 0u) << "a moved-from array is empty";
+  EXPECT_EQ(a.begin(), a.end());
+  auto r = a.push_back(7);
+  ASSERT_FALSE(r) << "and has no allocator to grow from";
+  EXPECT_EQ(r.error().code(), Errc::unsupported);
+  a = std::move(b);
+  EXPECT_EQ(a.size(), 3u);
+  EXPECT_EQ(a.view().ref(2).get(), 2u);
+  EXPECT_EQ(b.size(), 0u);
+  static_assert(!std::is_copy_constructible_v<Array<int>>, "two copies would push into the same slots");
 }
 
 TEST_F(TypedMemory, ArrayOverForeignMemoryDoesNotGrow) {

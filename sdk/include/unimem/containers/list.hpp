@@ -10,7 +10,8 @@
 // Concurrency: as std::list. Many readers, or one writer that excludes every other user.
 // Iterator invalidation: as std::list. Only erasing an element invalidates iterators to it.
 // Errors: operations that allocate return false / nullptr / a null iterator (iterator{}) when the
-// region is full, and change nothing.
+// region is full, and change nothing; pop_front / pop_back on an empty list return false and
+// erase(end()) erases nothing (std leaves both undefined).
 #pragma once
 
 #include <cstddef>
@@ -150,9 +151,10 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
     ++s_->size;
     return {n, a_.base()};
   }
-  /// @return the element after the erased one.
+  /// @return the element after the erased one; erase(end()) erases nothing and returns end().
   UNIMEM_HOST_DEVICE iterator erase(const_iterator pos) noexcept {
     links *victim = pos.p_;
+    if (victim == sentinel()) return end();
     links *prev = at(victim->prev);
     links *next = at(victim->next);
     prev->next = victim->next;
@@ -161,8 +163,9 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
     (void)a_.deallocate(a_.offset(victim).template cast<void>());
     return {next, a_.base()};
   }
-  UNIMEM_HOST_DEVICE void pop_front() noexcept { erase(begin()); }
-  UNIMEM_HOST_DEVICE void pop_back() noexcept { erase(--end()); }
+  /// @return false (nothing changed) when the list is empty; so does pop_back.
+  UNIMEM_HOST_DEVICE bool pop_front() noexcept { return !empty() && (erase(begin()), true); }
+  UNIMEM_HOST_DEVICE bool pop_back() noexcept { return !empty() && (erase(--end()), true); }
   UNIMEM_HOST_DEVICE void clear() noexcept {
     while (!empty()) pop_front();
   }

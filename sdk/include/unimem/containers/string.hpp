@@ -3,7 +3,8 @@
 // keeps one more element than its size, the terminator, so c_str() is data() in every process.
 //
 // Concurrency, handle semantics and iterator invalidation: as vector (see vector.hpp).
-// Errors: modifiers return false when the region has no room, and then change nothing.
+// Errors: modifiers return false when the region has no room, and then change nothing; so does
+// pop_back on an empty string.
 #pragma once
 
 #include <cstddef>
@@ -71,7 +72,12 @@ class basic_string {
   std::basic_string<CharT> str() const { return std::basic_string<CharT>(view()); }
 
   UNIMEM_HOST_DEVICE bool push_back(CharT c) noexcept { return append(&c, 1); }
-  UNIMEM_HOST_DEVICE void pop_back() noexcept { v_.pop_back(); terminate(); }
+  /// @return false (nothing changed) when the string is empty.
+  UNIMEM_HOST_DEVICE bool pop_back() noexcept {
+    if (!v_.pop_back()) return false;
+    terminate();
+    return true;
+  }
   UNIMEM_HOST_DEVICE void clear() noexcept { v_.clear(); terminate(); }
   UNIMEM_HOST_DEVICE bool append(const CharT *p, size_type n) noexcept {
     if (n > max_size() - size()) return false;

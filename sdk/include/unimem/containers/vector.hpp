@@ -14,7 +14,8 @@
 // reserve, resize, shrink_to_fit) invalidates every iterator and pointer; insert and erase
 // invalidate those at or after the position; pop_back the last one.
 // Errors: operations that allocate return false / nullptr when the region is full and change
-// nothing; host creation and attach return Result.
+// nothing; pop_back on an empty vector returns false (std leaves it undefined); host creation and
+// attach return Result.
 // T must be trivially copyable: elements are bytes that every process and kernel reads as they are.
 #pragma once
 
@@ -131,7 +132,12 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     s->size = n + 1;
     return p;
   }
-  UNIMEM_HOST_DEVICE void pop_back() noexcept { --s_->size; }
+  /// @return false (nothing changed) when the vector is empty.
+  UNIMEM_HOST_DEVICE bool pop_back() noexcept {
+    if (s_->size == 0) return false;
+    --s_->size;
+    return true;
+  }
   UNIMEM_HOST_DEVICE void clear() noexcept { s_->size = 0; }
   /// @brief New elements are value-initialised (or copies of @p v). @return false when out of memory.
   UNIMEM_HOST_DEVICE bool resize(size_type n, const T &v = T()) noexcept {

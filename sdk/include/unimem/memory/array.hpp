@@ -5,6 +5,9 @@
 // One-dimensional arrays grow: push_back is amortised O(1) (growth first tries expand() in place,
 // then moves to a Memory twice as large from the same allocator); reserve() sets the room.
 // Kernels take view(): a trivially copyable {data, dims} with the same element access rules.
+// An Array owns its length, so it moves but does not copy (two copies sharing the elements would
+// each push into the same slots); share the elements through memory() or view(). A moved-from
+// Array is empty and has no allocator.
 // Thread safety: as std::vector (one writer); atomic-kind elements through ref() any number.
 #pragma once
 
@@ -12,6 +15,7 @@
 #include <cstddef>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "unimem/containers/detail/copy.hpp"
 #include "unimem/core/config.hpp"
@@ -62,6 +66,22 @@ class Array {
   using value_type = T;
 
   Array() = default;
+  Array(Array &&o) noexcept
+      : mem_(std::move(o.mem_)),
+        dims_(std::exchange(o.dims_, {})),
+        alloc_(std::exchange(o.alloc_, nullptr)),
+        grow_(std::exchange(o.grow_, nullptr)) {}
+  Array &operator=(Array &&o) noexcept {
+    if (this != &o) {
+      mem_ = std::move(o.mem_);
+      dims_ = std::exchange(o.dims_, {});
+      alloc_ = std::exchange(o.alloc_, nullptr);
+      grow_ = std::exchange(o.grow_, nullptr);
+    }
+    return *this;
+  }
+  Array(const Array &) = delete;
+  Array &operator=(const Array &) = delete;
 
   /// @brief An array of the given dimensions (elements uninitialised), in one allocation from @p alloc.
   template <class A, class... D>
@@ -156,7 +176,12 @@ class Array {
     dims_[0] = n + 1;
     return success();
   }
-  void pop_back() noexcept requires(N == 1) { --dims_[0]; }
+  /// @return false (nothing changed) when the array is empty.
+  bool pop_back() noexcept requires(N == 1) {
+    if (dims_[0] == 0) return false;
+    --dims_[0];
+    return true;
+  }
 
  private:
   Array(memory_type m, std::array<std::size_t, N> d) noexcept : mem_(std::move(m)), dims_(d) {}
