@@ -51,6 +51,11 @@ TEST(ShmNames, BadNamesAreRejectedAndCreateNothing) {
     EXPECT_EQ(r.code(), Errc::invalid_argument) << "name '" << bad << "'";
     EXPECT_EQ(PosixShmBackend::attach(bad).code(), Errc::invalid_argument) << bad;
   }
+  // shm_open would see only the part before a NUL, and so open another region.
+  const std::string with_nul = test::unique_name("nul") + std::string(1, '\0') + "tail";
+  EXPECT_EQ(PosixShmBackend::create(with_nul, 4096).code(), Errc::invalid_argument);
+  EXPECT_EQ(PosixShmBackend::attach(with_nul).code(), Errc::invalid_argument);
+  EXPECT_FALSE(test::shm_exists(with_nul.substr(0, with_nul.find('\0'))));
   auto n = PosixShmBackend::normalize_name("plain");
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, "/plain");
@@ -87,6 +92,24 @@ TEST(ShmCreate, ExistingNameIsAnErrorAndKeepsTheRegion) {
   auto attached = PosixShmBackend::attach(name);
   ASSERT_TRUE(attached);
   EXPECT_EQ((*attached)->region_size(), (*first)->region_size());
+}
+
+TEST(ShmDestroy, AStaleHandleLeavesANewRegionOfTheSameNameAlone) {
+  const std::string name = test::unique_name("reused");
+  test::ShmNameGuard guard(name);
+  auto first = PosixShmBackend::create(name, 4096);
+  ASSERT_TRUE(first);
+  auto stale = PosixShmBackend::attach(name);
+  ASSERT_TRUE(stale);
+  ASSERT_TRUE((*first)->destroy());
+  auto second = PosixShmBackend::create(name, 8192);
+  ASSERT_TRUE(second) << "the name is free again";
+  EXPECT_TRUE((*stale)->destroy()) << "its own region is already gone";
+  auto again = PosixShmBackend::attach(name);
+  ASSERT_TRUE(again) << "the new region keeps its name";
+  EXPECT_EQ((*again)->region_size(), (*second)->region_size());
+  EXPECT_TRUE((*second)->destroy());
+  EXPECT_FALSE(test::shm_exists(name));
 }
 
 TEST(ShmCreate, DefaultModeIsOwnerOnly) {
@@ -144,7 +167,13 @@ TEST_F(DamagedRegion, ShorterFileIsTruncated) {
 }
 
 TEST_F(DamagedRegion, ImpossibleSizeInHeaderIsCorrupt) {
-  // A header claiming a size beyond the limit is rejected even with a valid-looking magic.
+  // Headers with a matching checksum (as a buggy writer would leave) and an impossible size.
+  for (const std::uint64_t bad : {std::uint64_t{100}, RegionHeader::kMaxRegionBytes + 4096}) {
+    edit_header(name, [&](RegionHeader &h) { make_region_header(h, h.backend_kind(), bad, h.name); });
+    auto r = PosixShmBackend::attach(name);
+    EXPECT_EQ(r.code(), Errc::corrupt) << bad;
+    EXPECT_NE(r.error().message().find("impossible size"), std::string::npos) << r.error().what();
+  }
   edit_header(name, [](RegionHeader &h) { h.header_bytes = 17; });
   EXPECT_EQ(PosixShmBackend::attach(name).code(), Errc::corrupt);
 }

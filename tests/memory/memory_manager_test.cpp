@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "support/test_support.hpp"
+#include "unimem/memory/allocator/thread_local_allocator.hpp"
 #include "unimem/memory/backend/malloc_backend.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/memory/memory_manager.hpp"
@@ -33,6 +34,57 @@ TEST(MemoryManager, TakenIdCreatesNoRegion) {
   ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{0}, 4096));
   EXPECT_EQ(mm.create_backend<PosixShmBackend>(BackendId{0}, name, 4096).code(), Errc::already_exists);
   EXPECT_FALSE(test::shm_exists(name));
+}
+
+// Two threads given one id: one wins, and the loser's region (or heap) is never made.
+TEST(MemoryManagerStress, RacingForOneIdLeavesNothingBehind) {
+  MemoryManager mm;
+  const std::string names[2] = {test::unique_name("race-a"), test::unique_name("race-b")};
+  test::ShmNameGuard guards[] = {test::ShmNameGuard(names[0]), test::ShmNameGuard(names[1])};
+  for (int round = 0; round < 200; ++round) {
+    std::atomic<int> ready{0};
+    Result<PosixShmBackend *> got[2] = {Error(Errc::busy, ""), Error(Errc::busy, "")};
+    auto race = [&](int i) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      got[i] = mm.create_backend<PosixShmBackend>(BackendId{0}, names[i], 4096);
+    };
+    std::thread a(race, 0), b(race, 1);
+    a.join();
+    b.join();
+    ASSERT_NE(static_cast<bool>(got[0]), static_cast<bool>(got[1])) << "round " << round;
+    const int loser = got[0] ? 1 : 0;
+    EXPECT_EQ(got[loser].code(), Errc::already_exists);
+    ASSERT_FALSE(test::shm_exists(names[loser])) << "round " << round << ": the loser made its region";
+    ASSERT_TRUE(mm.destroy_backend(BackendId{0}));
+  }
+  ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{1}, 1 << 20));
+  ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{2}, 1 << 20));
+  for (std::uint32_t round = 0; round < 200; ++round) {
+    std::atomic<int> ready{0};
+    Result<ThreadLocalAllocator *> got[2] = {Error(Errc::busy, ""), Error(Errc::busy, "")};
+    auto race = [&](int i) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      got[i] = mm.create_allocator<ThreadLocalAllocator>(AllocatorId{round + 1}, BackendId{std::uint32_t(1 + i)});
+    };
+    std::thread a(race, 0), b(race, 1);
+    a.join();
+    b.join();
+    ASSERT_NE(static_cast<bool>(got[0]), static_cast<bool>(got[1])) << "round " << round;
+    const int winner = got[0] ? 0 : 1;
+    // The loser's region holds no heap: a later allocator can be made there (already_exists if it did).
+    const BackendId loser_backend{std::uint32_t(2 - winner)};
+    ASSERT_TRUE(mm.unregister_allocator(AllocatorId{round + 1}));
+    auto later = mm.create_allocator<ThreadLocalAllocator>(AllocatorId{round + 1}, loser_backend);
+    ASSERT_TRUE(later) << "round " << round << ": " << later.error().what();
+    ASSERT_TRUE(mm.unregister_allocator(AllocatorId{round + 1}));
+    ASSERT_TRUE(mm.detach_backend(BackendId{1}) && mm.detach_backend(BackendId{2}));
+    ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{1}, 1 << 20));
+    ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{2}, 1 << 20));
+  }
 }
 
 TEST(MemoryManager, ShmPtrRoundTripsThroughAddresses) {

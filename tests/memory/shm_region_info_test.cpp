@@ -53,3 +53,24 @@ TEST(ShmRegionInfo, ReportsDamageAndForeignObjects) {
   EXPECT_EQ(inspect_shm_region(test::unique_name("absent")).code(), Errc::not_found);
   EXPECT_EQ(inspect_shm_region("a/b").code(), Errc::invalid_argument);
 }
+
+TEST(ShmRegionInfo, FifosAndSymlinksAreNeitherWaitedForNorFollowed) {
+  const std::string fifo = test::unique_name("fifo");
+  const std::string link = test::unique_name("link");
+  const std::string target = test::unique_name("link-target");
+  test::ShmNameGuard guards[] = {test::ShmNameGuard(fifo), test::ShmNameGuard(link), test::ShmNameGuard(target)};
+  ASSERT_EQ(mkfifo(("/dev/shm/" + fifo).c_str(), 0600), 0);  // opening it for reading would wait for a writer
+  auto b = PosixShmBackend::create(target, 8192);
+  ASSERT_TRUE(b);
+  ASSERT_EQ(symlink(("/dev/shm/" + target).c_str(), ("/dev/shm/" + link).c_str()), 0);
+  auto all = list_shm_regions();
+  ASSERT_TRUE(all) << all.error().what();
+  const auto listed = [&](const std::string &n) {
+    return std::any_of(all->begin(), all->end(), [&](const ShmRegionInfo &r) { return r.name == "/" + n; });
+  };
+  EXPECT_FALSE(listed(fifo));
+  EXPECT_FALSE(listed(link));
+  EXPECT_TRUE(listed(target));
+  EXPECT_EQ(inspect_shm_region(fifo).code(), Errc::corrupt);
+  EXPECT_EQ(inspect_shm_region(link).code(), Errc::corrupt);
+}

@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <set>
@@ -28,6 +31,20 @@ TEST(ThreadModel, IdsAreDistinctPerThreadAndStable) {
   }
   distinct.insert(this_thread::id().value);
   EXPECT_EQ(distinct.size(), kThreads + 1u);
+}
+
+TEST(ThreadModel, AForkedChildHasItsOwnId) {
+  const ThreadId parent = this_thread::id();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const ThreadId mine = this_thread::id();
+    _exit(mine != parent && mine.value == static_cast<std::uint64_t>(syscall(SYS_gettid)) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child reported its parent's thread id";
+  EXPECT_EQ(this_thread::id(), parent);
 }
 
 TEST(ThreadModel, TlsIsPerThread) {

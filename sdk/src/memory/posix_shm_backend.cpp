@@ -32,6 +32,9 @@ Result<std::string> PosixShmBackend::normalize_name(std::string_view name) {
     return Error(Errc::invalid_argument,
                  "shared memory name '" + std::string(name) + "' is longer than " + std::to_string(RegionHeader::kMaxName - 1) + " characters");
   }
+  if (n.find('\0') != std::string::npos) {
+    return Error(Errc::invalid_argument, "shared memory name contains a NUL character");
+  }
   if (n.find('/') != std::string::npos) {
     return Error(Errc::invalid_argument, "shared memory name '" + std::string(name) + "' contains '/' after the leading one");
   }
@@ -53,6 +56,8 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
     shm_unlink(n->c_str());
     return e;
   };
+  struct stat st {};
+  if (fstat(fd.fd, &st) != 0) return fail(detail::file_error("fstat('" + *n + "')", errno));
   struct statvfs vfs {};
   if (fstatvfs(fd.fd, &vfs) == 0) {
     const std::uint64_t room = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
@@ -70,6 +75,7 @@ Result<void> PosixShmBackend::create_region(std::string_view name, std::size_t d
   void *p = detail::map_aligned(*total, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd);
   if (p == MAP_FAILED) return fail(detail::file_error("mmap('" + *n + "')", errno));
   init_created(static_cast<char *>(p), *total, kind, *n);
+  identity_ = {st.st_dev, st.st_ino};
   return success();
 }
 
@@ -106,6 +112,7 @@ Result<void> PosixShmBackend::attach_region(std::string_view name) {
   header_ = h;
   view_ = RegionView{static_cast<char *>(p), nullptr, h.region_bytes};
   name_ = *n;
+  identity_ = {st.st_dev, st.st_ino};
   return success();
 }
 
@@ -138,6 +145,13 @@ Result<void> PosixShmBackend::destroy() {
   if (name_.empty()) return success();
   unmap();
   const std::string n = std::exchange(name_, {});
+  // Another handle may have removed our region and someone made a new one under its name: that
+  // one is not ours to remove. (A name replaced between this check and the unlink is not caught.)
+  detail::UniqueFd fd{shm_open(n.c_str(), O_RDONLY, 0)};
+  if (fd.fd < 0) return errno == ENOENT ? success() : detail::file_error("shm_open('" + n + "')", errno);
+  struct stat st {};
+  if (fstat(fd.fd, &st) != 0) return detail::file_error("fstat('" + n + "')", errno);
+  if (Identity{st.st_dev, st.st_ino} != identity_) return success();
   if (shm_unlink(n.c_str()) != 0 && errno != ENOENT) return detail::file_error("shm_unlink('" + n + "')", errno);
   return success();
 }

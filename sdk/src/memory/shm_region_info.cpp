@@ -50,18 +50,21 @@ std::vector<pid_t> processes_mapping(const std::string &bare_name) {
 // Reads the header of an shm object; returns nullopt for objects that are not unimem regions.
 Result<std::optional<ShmRegionInfo>> read_info(const std::string &bare_name) {
   const std::string path = std::string(kShmDir) + "/" + bare_name;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Anyone may put a FIFO (whose open would wait for a writer) or a symlink into /dev/shm: neither
+  // is followed or waited for, and only regular files are read.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
   if (fd < 0) {
     const int err = errno;
+    if (err == ELOOP) return std::optional<ShmRegionInfo>{};
     return Error::from_errno(err == ENOENT ? Errc::not_found : err == EACCES ? Errc::permission_denied : Errc::io_error,
                              "open('" + path + "')", err);
   }
   ShmRegionInfo info;
   info.name = "/" + bare_name;
   struct stat st {};
-  const bool sized = fstat(fd, &st) == 0;
-  info.file_bytes = sized ? static_cast<std::uint64_t>(st.st_size) : 0;
-  const ssize_t got = pread(fd, &info.header, sizeof info.header, 0);
+  const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  info.file_bytes = regular ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const ssize_t got = regular ? pread(fd, &info.header, sizeof info.header, 0) : -1;
   close(fd);
   if (got != static_cast<ssize_t>(sizeof info.header) || info.header.magic != RegionHeader::kMagic) {
     return std::optional<ShmRegionInfo>{};

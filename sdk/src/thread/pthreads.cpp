@@ -20,9 +20,19 @@ void Pthreads::sleep_for_us(std::uint64_t us) noexcept {
   }
 }
 
+namespace {
+thread_local std::uint64_t cached_tid = 0;
+// The child of a fork runs on the forking thread, whose cached id is its parent's.
+void forget_tid() noexcept { cached_tid = 0; }
+}  // namespace
+
 ThreadId Pthreads::thread_id() noexcept {
-  thread_local const std::uint64_t tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
-  return ThreadId{tid};
+  if (cached_tid == 0) {
+    static const int registered = pthread_atfork(nullptr, nullptr, forget_tid);
+    (void)registered;
+    cached_tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
+  }
+  return ThreadId{cached_tid};
 }
 
 bool Pthreads::create_tls_raw(ThreadLocalKey &key, void *data) noexcept {

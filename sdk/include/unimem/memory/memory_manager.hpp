@@ -125,8 +125,12 @@ class MemoryManager {
   std::vector<std::uint64_t> device_bases() const;
 
  private:
+  // An id is reserved while create/attach/adopt makes what will take it, so that two threads
+  // given one id cannot both make theirs (the loser's new region or heap would be left behind).
   struct BackendSlot {
     std::unique_ptr<MemoryBackend> backend;
+    bool reserved = false;
+    bool taken() const noexcept { return backend != nullptr || reserved; }
   };
   struct AllocatorSlot {
     bool registered = false;
@@ -134,36 +138,51 @@ class MemoryManager {
     std::unique_ptr<AllocatorHandle> handle;
     std::uint64_t base = 0;  ///< host base (where offsets count from)
     std::uint64_t extent = 0;
+    bool reserved = false;
+    bool taken() const noexcept { return registered || reserved; }
   };
 
   template <class A, class Make>
   Result<A *> make_allocator(AllocatorId id, BackendId backend, Make &&make) {
-    if (auto ok = check_allocator_id_free(id); !ok) return ok.error();
+    if (auto ok = reserve_allocator_id(id); !ok) return ok.error();
     MemoryBackend *b = this->backend(backend);
     if (!b) {
+      release_allocator_id(id);
       return Error(Errc::not_found, "allocator " + std::to_string(id.value) + ": backend id " +
                                         std::to_string(backend.value) + " is not registered");
     }
     auto made = make(*b);
-    if (!made) return made.error();
+    if (!made) {
+      release_allocator_id(id);
+      return made.error();
+    }
     A *raw = made->get();
-    if (auto ok = adopt_allocator(backend, std::move(*made)); !ok) return ok.error();
+    if (auto ok = adopt_reserved(backend, std::move(*made)); !ok) return ok.error();
     return raw;
   }
-  Result<void> check_allocator_id_free(AllocatorId id) const;
-  Result<void> register_locked(AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle,
-                               std::uint64_t base, std::uint64_t extent);
+  Result<void> reserve_allocator_id(AllocatorId id);
+  void release_allocator_id(AllocatorId id) noexcept;
+  /// adopt_allocator for an id this thread reserved; the reservation ends either way.
+  Result<AllocatorHandle *> adopt_reserved(BackendId backend, std::unique_ptr<AllocatorHandle> handle);
+  /// Registers a reserved id (mu_ held).
+  void register_locked(AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle, std::uint64_t base,
+                       std::uint64_t extent);
 
   template <class B, class Make>
   Result<B *> adopt(BackendId id, Make &&make) {
-    if (auto ok = check_backend_id_free(id); !ok) return ok.error();
+    if (auto ok = reserve_backend_id(id); !ok) return ok.error();
     auto made = make();
-    if (!made) return made.error();
+    if (!made) {
+      release_backend_id(id);
+      return made.error();
+    }
     B *raw = made->get();
-    if (auto ok = register_backend(id, std::move(*made)); !ok) return ok.error();
+    install_backend(id, std::move(*made));
     return raw;
   }
-  Result<void> check_backend_id_free(BackendId id) const;
+  Result<void> reserve_backend_id(BackendId id);
+  void release_backend_id(BackendId id) noexcept;
+  void install_backend(BackendId id, std::unique_ptr<MemoryBackend> backend);
   Result<void> remove_backend(BackendId id, bool destroy);
   Result<std::uint64_t> offset_in(AllocatorId id, const void *p) const;
   void set_base(AllocatorId id, std::uint64_t base) noexcept;

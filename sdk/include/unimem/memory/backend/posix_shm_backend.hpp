@@ -40,6 +40,15 @@ class PosixShmBackend : public MemoryBackend {
   Result<void> create_region(std::string_view name, std::size_t data_bytes, ShmOptions options, BackendKind kind);
   Result<void> attach_region(std::string_view name);
   void unmap() noexcept;
+
+ private:
+  /// The shm object this handle created or attached; destroy() removes the name only while it still names it.
+  struct Identity {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool operator==(const Identity &) const = default;
+  };
+  Identity identity_;
 };
 
 }  // namespace unimem
