@@ -206,11 +206,34 @@ TEST_F(Global, BadInputIsRefusedAndMovesNothing) {
     EXPECT_EQ(gm_->allocate(1000 + static_cast<std::uint64_t>(gm_->rank())).code(), Errc::invalid_argument);
   }
   EXPECT_EQ(gm_->allocate(0).code(), Errc::invalid_argument);
+  // Sizes whose block per rank wraps or exceeds an address space: refused by every rank alike.
+  for (const std::uint64_t absurd : {~std::uint64_t{0}, ~std::uint64_t{0} - 63, std::uint64_t{1} << 62}) {
+    EXPECT_EQ(gm_->allocate(absurd).code(), Errc::invalid_argument) << absurd;
+  }
   auto again = gm_->allocate(128);
   UNIMEM_ASSERT_OK(again);
   UNIMEM_ASSERT_OK(gm_->free(*again));
   UNIMEM_ASSERT_OK(gm_->free(seg));
   EXPECT_EQ(gm_->free(seg).code(), Errc::not_found);
+}
+
+TEST_F(Global, AMovedFromGlobalMemoryRefusesEverything) {
+  auto seg = filled(4096);
+  GlobalMemory moved = std::move(*gm_);
+  std::vector<std::byte> buffer(64);
+  EXPECT_EQ(gm_->allocate(64).code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->memory_get(GlobalRange{seg, 0, 64}, buffer.data()).code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->memory_put(buffer.data(), GlobalRange{seg, 0, 64}).code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->size(seg).code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->local(seg).code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->free(seg).code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->barrier().code(), Errc::invalid_argument);
+  EXPECT_EQ(gm_->ranks(), 0);
+  EXPECT_EQ(gm_->communicator(), MPI_COMM_NULL);
+  EXPECT_EQ(gm_->stats().gets, 0u);
+  UNIMEM_ASSERT_OK(moved.memory_get(GlobalRange{seg, 0, 64}, buffer.data()));
+  EXPECT_EQ(buffer[5], at(5));
+  UNIMEM_ASSERT_OK(moved.free(seg));
 }
 
 // MPI around GoogleTest: every rank runs every test; the exit status fails if any rank failed.

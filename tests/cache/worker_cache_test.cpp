@@ -100,9 +100,43 @@ TEST(WorkerCache, BadOptionsAreErrors) {
   auto pinned = WorkerCache::create({.budget = 100, .placement = Placement::pinned_host, .stream = *host});
   ASSERT_EQ(pinned.code(), Errc::invalid_argument);
   EXPECT_NE(pinned.error().message().find("needs a GPU stream (got a host stream)"), std::string::npos);
+  EXPECT_EQ(WorkerCache::create({.budget = 100, .shards = kMaxShards * 2}).code(), Errc::invalid_argument);
+  EXPECT_EQ(WorkerCache::create({.budget = 100, .shards = std::size_t{1} << 62}).code(), Errc::invalid_argument)
+      << "refused, not thrown by new Shard[n]";
   auto c = make(100);
   Loader l;
   EXPECT_EQ(get(c, l, 1, 0).code(), Errc::invalid_argument);
+}
+
+TEST(WorkerCache, AMovedFromCacheRefusesAndIsEmpty) {
+  auto c = make(4096);
+  Loader l;
+  UNIMEM_ASSERT_OK(get(c, l, 1, 64));
+  WorkerCache d = std::move(c);
+  EXPECT_EQ(get(c, l, 1, 64).code(), Errc::invalid_argument);
+  EXPECT_EQ(c.find(DataId(1)).code(), Errc::invalid_argument);
+  EXPECT_FALSE(c.invalidate(DataId(1)));
+  EXPECT_EQ(c.invalidate_epochs_before(5), 0u);
+  EXPECT_EQ(c.clear(), 0u);
+  EXPECT_EQ(c.stats().entries, 0u);
+  EXPECT_EQ(c.options().budget, 0u);
+  UNIMEM_ASSERT_OK(d.find(DataId(1)));
+  EXPECT_EQ(l.fills.load(), 1);
+}
+
+TEST(WorkerCache, AFillThatAcquiresItsOwnIdIsRefusedNotDeadlocked) {
+  auto c = make(4096);
+  Loader l;
+  Result<CacheHandle> inner = Error(Errc::busy, "not called");
+  auto outer = c.acquire(DataId(7), 64, [&](std::span<std::byte> b) {
+    inner = c.acquire(DataId(7), 64, [](std::span<std::byte>) {});
+    EXPECT_TRUE(get(c, l, 8, 64)) << "other ids may be acquired from a fill";
+    return l(7, b);
+  });
+  UNIMEM_ASSERT_OK(outer);
+  EXPECT_EQ(inner.code(), Errc::invalid_argument);
+  EXPECT_TRUE(holds(*outer, 7));
+  UNIMEM_ASSERT_OK(c.find(DataId(8)));
 }
 
 TEST(WorkerCache, BudgetHoldsUnderRandomOperationsAndDataStaysRight) {
@@ -391,6 +425,16 @@ TEST(WorkerCache, AcquireAllIsAllOrNothingAndFallsBackWhenTheSetDoesNotFit) {
   // No handle survives: once the entries are dropped, no buffer is left charged.
   EXPECT_EQ(c.clear(), 2u);
   EXPECT_EQ(c.stats().bytes_cached, 0u);
+
+  // A request of size 0 is refused before any request is filled.
+  calls = 0;
+  set.push_back({DataId(9), 0});
+  auto empty_item = c.acquire_all(std::span<const CacheRequest>(set), [&](std::size_t i, std::span<std::byte> b) {
+    calls++;
+    return l(i, b);
+  });
+  EXPECT_EQ(empty_item.code(), Errc::invalid_argument);
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST(WorkerCache, KeepClassSurvivesAndSpentEntriesGoFirst) {

@@ -167,3 +167,25 @@ TEST(HostStream, ManyThreadsEnqueueAtOnce) {
   ASSERT_TRUE(s.synchronize());
   EXPECT_EQ(ran.load(), 2000);
 }
+
+// A task that holds the last copy of its own stream: the stream dies on its worker thread, which
+// must neither wait for itself nor run the tasks queued behind it on freed state.
+TEST(HostStream, ALastCopyDroppedByItsOwnTaskFinishesTheQueue) {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::promise<void> later_ran;
+  {
+    Stream s = host_stream();
+    ASSERT_TRUE(s.enqueue([s, gate] {
+      gate.wait();
+      return success();
+    }));
+    ASSERT_TRUE(s.enqueue([] { return Result<void>(Error(Errc::io_error, "nobody is left to hear this")); }));
+    ASSERT_TRUE(s.enqueue([&later_ran] {
+      later_ran.set_value();
+      return success();
+    }));
+  }  // the first task's copy is now the last one
+  release.set_value();
+  EXPECT_EQ(later_ran.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+}

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,9 @@ Result<void> check_mpi(int rc, const char *call) {
   MPI_Error_string(rc, text, &length);
   return Error(Errc::io_error, std::string(call) + ": " + std::string(text, static_cast<std::size_t>(length)));
 }
+
+// No rank maps more than the 2^47-byte user address space of x86-64 and AArch64.
+constexpr std::uint64_t kMaxBlockBytes = std::uint64_t{1} << 47;
 
 struct Segment {
   MPI_Win win = MPI_WIN_NULL;
@@ -88,12 +92,16 @@ struct GlobalMemory::Impl {
   std::mutex mpi_mutex;
 
   mutable std::mutex table_mutex;  // segments and next_id
+  // Transfers and barriers hold it shared, free() exclusively: a window is never freed under an
+  // MPI call that uses it (another thread's transfer copied its Segment before the free).
+  std::shared_mutex windows_mutex;
   std::map<std::uint32_t, Segment> segments;
   std::uint32_t next_id = 1;  // advanced by collective calls only, so equal on every rank
 
   std::atomic<std::uint64_t> gets{0}, puts{0}, mpi_gets{0}, mpi_puts{0}, bytes_got{0}, bytes_put{0};
 
   ~Impl() {
+    auto lock = mpi_lock();
     for (auto &[id, seg] : segments) release(seg);
     if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
   }
@@ -159,6 +167,7 @@ struct GlobalMemory::Impl {
   }
 
   Result<void> get(std::span<const Transfer> transfers, std::span<std::byte> buffer) {
+    std::shared_lock windows(windows_mutex);
     std::vector<Segment> segs;
     segs.reserve(transfers.size());
     for (const auto &t : transfers) {
@@ -184,9 +193,11 @@ struct GlobalMemory::Impl {
 };
 
 Result<GlobalMemory> GlobalMemory::create(MPI_Comm comm, GlobalMemoryOptions options) {
-  int initialized = 0, level = MPI_THREAD_SINGLE;
+  int initialized = 0, finalized = 0, level = MPI_THREAD_SINGLE;
   MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
   if (initialized == 0) return Error(Errc::invalid_argument, "GlobalMemory: MPI is not initialized (use MpiSession)");
+  if (finalized != 0) return Error(Errc::invalid_argument, "GlobalMemory: MPI is already finalized");
   MPI_Query_thread(&level);
   if (level < MPI_THREAD_SERIALIZED) {
     return Error(Errc::unsupported, "GlobalMemory: MPI thread level " + std::to_string(level) +
@@ -211,12 +222,20 @@ GlobalMemory::GlobalMemory(GlobalMemory &&) noexcept = default;
 GlobalMemory &GlobalMemory::operator=(GlobalMemory &&) noexcept = default;
 GlobalMemory::~GlobalMemory() = default;
 
-int GlobalMemory::rank() const noexcept { return impl_->rank; }
-int GlobalMemory::ranks() const noexcept { return impl_->ranks; }
-MPI_Comm GlobalMemory::communicator() const noexcept { return impl_->comm; }
+namespace {
+Error moved_from(const char *call) {
+  return Error(Errc::invalid_argument, std::string("GlobalMemory::") + call + ": a moved-from GlobalMemory");
+}
+}  // namespace
+
+int GlobalMemory::rank() const noexcept { return impl_ ? impl_->rank : -1; }
+int GlobalMemory::ranks() const noexcept { return impl_ ? impl_->ranks : 0; }
+MPI_Comm GlobalMemory::communicator() const noexcept { return impl_ ? impl_->comm : MPI_COMM_NULL; }
 
 Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
+  if (!impl_) return moved_from("allocate");
   auto &m = *impl_;
+  auto mpi = m.mpi_lock();  // collectives too are MPI calls that SERIALIZED lets one thread make at a time
   // Every rank learns the smallest and largest size asked for, so all refuse a mismatch together.
   std::uint64_t mine[2] = {bytes, ~bytes}, extremes[2];
   if (auto ok = check_mpi(MPI_Allreduce(mine, extremes, 2, MPI_UINT64_T, MPI_MAX, m.comm), "MPI_Allreduce"); !ok) {
@@ -231,7 +250,11 @@ Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
   const auto ranks = static_cast<std::uint64_t>(m.ranks);
   Segment seg;
   seg.size = bytes;
-  seg.block = align_up((bytes + ranks - 1) / ranks, 64);
+  // The same on every rank, so all refuse together; bytes near 2^64 must not wrap to a 0 block.
+  if (!checked_align_up(bytes / ranks + (bytes % ranks != 0), 64, seg.block) || seg.block > kMaxBlockBytes) {
+    return Error(Errc::invalid_argument, "GlobalMemory::allocate: " + std::to_string(bytes) + " bytes over " +
+                                             std::to_string(ranks) + " ranks is more than a window can hold");
+  }
   seg.local_offset = std::min(bytes, seg.block * static_cast<std::uint64_t>(m.rank));
   seg.local_bytes = std::min(seg.block, bytes - seg.local_offset);
   if (auto ok = check_mpi(MPI_Win_allocate(static_cast<MPI_Aint>(seg.local_bytes), 1, MPI_INFO_NULL, m.comm, &seg.base,
@@ -252,7 +275,10 @@ Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
 }
 
 Result<void> GlobalMemory::free(SegmentHandle segment) {
+  if (!impl_) return moved_from("free");
   auto &m = *impl_;
+  std::unique_lock windows(m.windows_mutex);
+  auto mpi = m.mpi_lock();
   Segment seg;
   {
     std::lock_guard lock(m.table_mutex);
@@ -268,36 +294,43 @@ Result<void> GlobalMemory::free(SegmentHandle segment) {
 }
 
 Result<std::uint64_t> GlobalMemory::size(SegmentHandle segment) const {
+  if (!impl_) return moved_from("size");
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
   return seg->size;
 }
 
 Result<std::span<std::byte>> GlobalMemory::local(SegmentHandle segment) const {
+  if (!impl_) return moved_from("local");
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
   return std::span<std::byte>(seg->base, seg->local_bytes);
 }
 
 Result<std::uint64_t> GlobalMemory::local_offset(SegmentHandle segment) const {
+  if (!impl_) return moved_from("local_offset");
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
   return seg->local_offset;
 }
 
 Result<void> GlobalMemory::memory_get(const GlobalRange &src, void *dst) {
+  if (!impl_) return moved_from("memory_get");
   if (dst == nullptr && src.size != 0) return Error(Errc::invalid_argument, "memory_get: null destination");
   const Transfer one{src, 0};
   return impl_->get({&one, 1}, {static_cast<std::byte *>(dst), src.size});
 }
 
 Result<void> GlobalMemory::memory_get(std::span<const Transfer> transfers, std::span<std::byte> buffer) {
+  if (!impl_) return moved_from("memory_get");
   if (buffer.data() == nullptr && !buffer.empty()) return Error(Errc::invalid_argument, "memory_get: null buffer");
   return impl_->get(transfers, buffer);
 }
 
 Result<void> GlobalMemory::memory_put(const void *src, const GlobalRange &dst) {
+  if (!impl_) return moved_from("memory_put");
   auto &m = *impl_;
+  std::shared_lock windows(m.windows_mutex);
   if (src == nullptr && dst.size != 0) return Error(Errc::invalid_argument, "memory_put: null source");
   auto seg = m.check_range(dst);
   if (!seg) return seg.error();
@@ -315,6 +348,7 @@ Result<void> GlobalMemory::memory_put(const void *src, const GlobalRange &dst) {
 
 Result<CacheHandle> GlobalMemory::cached_get(WorkerCache &cache, DataId id, std::size_t size,
                                              std::span<const Transfer> transfers, AcquireOptions options) {
+  if (!impl_) return moved_from("cached_get");
   // A hit needs no check: an entry of this layout was filled by this very list. On a miss, get()
   // checks the list before moving a byte, and a failed fill leaves no entry.
   options.layout = layout_of(size, transfers);
@@ -335,7 +369,9 @@ Result<CacheHandle> GlobalMemory::cached_get(WorkerCache &cache, DataId id, std:
 }
 
 Result<void> GlobalMemory::barrier() {
+  if (!impl_) return moved_from("barrier");
   auto &m = *impl_;
+  std::shared_lock windows(m.windows_mutex);
   std::vector<MPI_Win> wins;
   {
     std::lock_guard lock(m.table_mutex);
@@ -349,8 +385,9 @@ Result<void> GlobalMemory::barrier() {
 }
 
 TransferStats GlobalMemory::stats() const {
-  const auto &m = *impl_;
   TransferStats s;
+  if (!impl_) return s;
+  const auto &m = *impl_;
   s.gets = m.gets.load(std::memory_order_relaxed);
   s.puts = m.puts.load(std::memory_order_relaxed);
   s.mpi_gets = m.mpi_gets.load(std::memory_order_relaxed);

@@ -66,6 +66,29 @@ struct alignas(64) Shard {
   std::uint64_t hits = 0, bytes_saved = 0;
 };
 
+// The entries this thread is filling, innermost first (a fill may acquire other ids), so that a
+// fill that acquires its own id is refused instead of waiting for itself. A stack of the fills'
+// own frames: marking allocates nothing.
+class FillingHere {
+ public:
+  explicit FillingHere(const CacheEntry *e) noexcept : entry_(e), outer_(innermost_) { innermost_ = this; }
+  ~FillingHere() { innermost_ = outer_; }
+  FillingHere(const FillingHere &) = delete;
+  FillingHere &operator=(const FillingHere &) = delete;
+  static bool includes(const CacheEntry *e) noexcept {
+    for (const FillingHere *f = innermost_; f != nullptr; f = f->outer_) {
+      if (f->entry_ == e) return true;
+    }
+    return false;
+  }
+
+ private:
+  const CacheEntry *entry_;
+  const FillingHere *outer_;
+  static thread_local const FillingHere *innermost_;
+};
+thread_local const FillingHere *FillingHere::innermost_ = nullptr;
+
 Error shape_error(const CacheEntry &e, std::size_t size) {
   if (e.size != size) {
     return Error(Errc::invalid_argument, "WorkerCache: data id " + e.id.to_string() + " is cached with " +
@@ -442,6 +465,7 @@ struct WorkerCache::Impl {
       auto data = core->allocate(e->size);
       if (!data) return data.error();
       e->data = *data;
+      const FillingHere mark(e);
       try {
         return fill.call(fill.object, {e->data, e->size});
       } catch (const std::exception &ex) {
@@ -479,8 +503,7 @@ struct WorkerCache::Impl {
   }
 
   Result<CacheHandle> acquire(DataId id, std::size_t size, FillRef fill, const AcquireOptions &o) {
-    if (size == 0) return Error(Errc::invalid_argument, "WorkerCache::acquire: size 0 for data id " + id.to_string());
-    if (auto ok = check_options(id, o); !ok) return ok.error();
+    if (auto ok = check_request(id, size, o); !ok) return ok.error();
     const std::uint64_t h = id.hash();
     auto &s = shard_of(h);
     CacheEntry *stale = nullptr;
@@ -492,6 +515,10 @@ struct WorkerCache::Impl {
         if (e->epoch == o.epoch) {
           if (e->size != size || (e->layout != 0 && o.layout != 0 && e->layout != o.layout)) {
             return shape_error(*e, size);
+          }
+          if (e->state.load(std::memory_order_acquire) == EntryState::filling && FillingHere::includes(e)) {
+            return Error(Errc::invalid_argument, "WorkerCache::acquire: data id " + id.to_string() +
+                                                     " inside its own fill would wait for itself");
           }
           pin(e, o);
           if (e->state.load(std::memory_order_acquire) != EntryState::ready) {
@@ -518,7 +545,7 @@ struct WorkerCache::Impl {
   }
 
   Result<CacheHandle> find(DataId id, const AcquireOptions &o) {
-    if (auto ok = check_options(id, o); !ok) return ok.error();
+    if (auto ok = check_request(id, 1, o); !ok) return ok.error();
     const std::uint64_t h = id.hash();
     auto &s = shard_of(h);
     std::unique_lock lock(s.mutex);
@@ -534,9 +561,9 @@ struct WorkerCache::Impl {
 
 Result<WorkerCache> WorkerCache::create(CacheOptions options) {
   if (options.budget == 0) return Error(Errc::invalid_argument, "WorkerCache: budget 0");
-  if (options.shards != 0 && !std::has_single_bit(options.shards)) {
-    return Error(Errc::invalid_argument,
-                 "WorkerCache: shards = " + std::to_string(options.shards) + " is not a power of two");
+  if (options.shards != 0 && (!std::has_single_bit(options.shards) || options.shards > kMaxShards)) {
+    return Error(Errc::invalid_argument, "WorkerCache: shards = " + std::to_string(options.shards) +
+                                             " is not a power of two up to " + std::to_string(kMaxShards));
   }
   if (options.placement != Placement::host &&
       (options.stream.kind() != StreamKind::cuda && options.stream.kind() != StreamKind::hip)) {
@@ -549,7 +576,8 @@ Result<WorkerCache> WorkerCache::create(CacheOptions options) {
   return WorkerCache(std::make_unique<Impl>(std::move(options), shards));
 }
 
-Result<void> WorkerCache::check_options(const DataId &id, const AcquireOptions &o) {
+Result<void> WorkerCache::check_request(const DataId &id, std::size_t size, const AcquireOptions &o) {
+  if (size == 0) return Error(Errc::invalid_argument, "WorkerCache: size 0 for data id " + id.to_string());
   if (!o.schedule) return success();
   const auto [now, next_use] = *o.schedule;
   if (now == kNoNextUse || next_use < now) {
@@ -565,13 +593,24 @@ WorkerCache::WorkerCache(WorkerCache &&) noexcept = default;
 WorkerCache &WorkerCache::operator=(WorkerCache &&) noexcept = default;
 WorkerCache::~WorkerCache() = default;
 
+namespace {
+Error moved_from(const char *call) {
+  return Error(Errc::invalid_argument, std::string("WorkerCache::") + call + ": a moved-from WorkerCache");
+}
+}  // namespace
+
 Result<CacheHandle> WorkerCache::acquire_with(DataId id, std::size_t size, FillRef fill, const AcquireOptions &options) {
+  if (!impl_) return moved_from("acquire");
   return impl_->acquire(id, size, fill, options);
 }
 
-Result<CacheHandle> WorkerCache::find(DataId id, const AcquireOptions &options) { return impl_->find(id, options); }
+Result<CacheHandle> WorkerCache::find(DataId id, const AcquireOptions &options) {
+  if (!impl_) return moved_from("find");
+  return impl_->find(id, options);
+}
 
 bool WorkerCache::invalidate(DataId id) {
+  if (!impl_) return false;
   const std::uint64_t h = id.hash();
   auto &s = impl_->shard_of(h);
   CacheEntry *e;
@@ -586,13 +625,15 @@ bool WorkerCache::invalidate(DataId id) {
 }
 
 std::size_t WorkerCache::invalidate_epochs_before(std::uint64_t epoch) {
+  if (!impl_) return 0;
   return impl_->detach_if([epoch](const CacheEntry &e) { return e.epoch < epoch; });
 }
 
-std::size_t WorkerCache::clear() { return impl_->clear(); }
+std::size_t WorkerCache::clear() { return impl_ ? impl_->clear() : 0; }
 
 CacheStats WorkerCache::stats() const {
   CacheStats st;
+  if (!impl_) return st;
   for (std::size_t i = 0; i <= impl_->shard_mask; ++i) {
     std::lock_guard lock(impl_->shards[i].mutex);
     st.hits += impl_->shards[i].hits;
@@ -616,6 +657,9 @@ CacheStats WorkerCache::stats() const {
   return st;
 }
 
-const CacheOptions &WorkerCache::options() const noexcept { return impl_->options; }
+const CacheOptions &WorkerCache::options() const noexcept {
+  static const CacheOptions none{};
+  return impl_ ? impl_->options : none;
+}
 
 }  // namespace unimem::cache

@@ -73,24 +73,34 @@ namespace {
 
 class HostStream final : public StreamImpl {
  public:
-  HostStream() : worker_([this] { work(); }) {}
+  HostStream() : q_(std::make_shared<Queue>()) {
+    q_->owner = this;
+    worker_ = std::thread([q = q_] { work(*q); });
+  }
   ~HostStream() override {
     {
-      std::lock_guard lock(m_);
-      stopping_ = true;
+      std::lock_guard lock(q_->m);
+      q_->stopping = true;
     }
-    queued_.notify_all();
-    worker_.join();  // runs what was enqueued first
+    q_->queued.notify_all();
+    if (std::this_thread::get_id() == worker_.get_id()) {
+      // The last handle died inside one of this stream's tasks (it captured a copy): the worker
+      // cannot wait for itself, so it runs what is left and exits on its own, on the queue it shares.
+      q_->owner = nullptr;
+      worker_.detach();
+    } else {
+      worker_.join();  // runs what was enqueued first
+    }
   }
 
   StreamKind kind() const noexcept override { return StreamKind::host; }
 
   Result<void> enqueue(Stream::Task task) override {
     {
-      std::lock_guard lock(m_);
-      tasks_.push_back(std::move(task));
+      std::lock_guard lock(q_->m);
+      q_->tasks.push_back(std::move(task));
     }
-    queued_.notify_one();
+    q_->queued.notify_one();
     return success();
   }
 
@@ -98,9 +108,9 @@ class HostStream final : public StreamImpl {
     if (std::this_thread::get_id() == worker_.get_id()) {
       return Error(Errc::invalid_argument, "synchronize() from a task of the same host stream would wait for itself");
     }
-    std::unique_lock lock(m_);
-    const std::uint64_t target = enqueued_total();
-    idle_.wait(lock, [&] { return finished_ >= target; });
+    std::unique_lock lock(q_->m);
+    const std::uint64_t target = q_->enqueued_total();
+    q_->idle.wait(lock, [&] { return q_->finished >= target; });
     return success();
   }
 
@@ -117,34 +127,39 @@ class HostStream final : public StreamImpl {
   }
 
  private:
-  // Every task ever accepted: the ones run (finished_), the one running, and the queued ones.
-  std::uint64_t enqueued_total() const { return finished_ + (running_ ? 1 : 0) + tasks_.size(); }
+  // What the worker uses, shared with it so that it outlives a stream destroyed by its own task.
+  struct Queue {
+    std::mutex m;
+    std::condition_variable queued, idle;
+    std::deque<Stream::Task> tasks;
+    std::uint64_t finished = 0;
+    bool running = false;
+    bool stopping = false;
+    HostStream *owner = nullptr;  ///< where failures go; null once the stream is gone (set on the worker)
+    // Every task ever accepted: the ones run, the one running, and the queued ones.
+    std::uint64_t enqueued_total() const { return finished + (running ? 1 : 0) + tasks.size(); }
+  };
 
-  void work() {
-    std::unique_lock lock(m_);
+  static void work(Queue &q) {
+    std::unique_lock lock(q.m);
     for (;;) {
-      queued_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;  // stopping, and nothing left
-      Stream::Task task = std::move(tasks_.front());
-      tasks_.pop_front();
-      running_ = true;
+      q.queued.wait(lock, [&] { return q.stopping || !q.tasks.empty(); });
+      if (q.tasks.empty()) return;  // stopping, and nothing left
+      Stream::Task task = std::move(q.tasks.front());
+      q.tasks.pop_front();
+      q.running = true;
       lock.unlock();
-      if (auto ok = run_task(task); !ok) fail(ok.error());
-      task = nullptr;  // captured state dies before the task counts as finished
+      if (auto ok = run_task(task); !ok && q.owner) q.owner->fail(ok.error());
+      task = nullptr;  // captured state dies before the task counts as finished (may destroy the stream)
       lock.lock();
-      running_ = false;
-      ++finished_;
-      idle_.notify_all();
+      q.running = false;
+      ++q.finished;
+      q.idle.notify_all();
     }
   }
 
-  std::mutex m_;
-  std::condition_variable queued_, idle_;
-  std::deque<Stream::Task> tasks_;
-  std::uint64_t finished_ = 0;
-  bool running_ = false;
-  bool stopping_ = false;
-  std::thread worker_;  // last: started once the members above exist
+  std::shared_ptr<Queue> q_;
+  std::thread worker_;
 };
 
 }  // namespace

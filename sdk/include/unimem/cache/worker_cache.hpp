@@ -44,7 +44,10 @@
 // is split in shards by id) and touch the entry's reference count and access counter; misses,
 // evictions, invalidations, and acquires under LRU or with a hint also take the policy mutex
 // (order: policy, then shard).
-// Blocking: acquire blocks while another thread fills the same id.
+// Blocking: acquire blocks while another thread fills the same id. A fill that acquires its own id
+// gets invalid_argument instead of waiting for itself; two threads whose fills acquire each
+// other's ids wait for each other (as two mutexes taken in opposite orders would).
+// A moved-from WorkerCache refuses acquire and find (invalid_argument) and is empty otherwise.
 #pragma once
 
 #include <concepts>
@@ -81,13 +84,16 @@ const char *placement_name(Placement p) noexcept;
 /// @brief "s3fifo", "lru" or "fifo".
 const char *policy_name(EvictionPolicy p) noexcept;
 
+/// The most index shards a cache may have (shards are picked by 24 bits of the id's hash).
+inline constexpr std::size_t kMaxShards = std::size_t{1} << 16;
+
 struct CacheOptions {
   std::size_t budget = 0;  ///< bytes the cached buffers may hold together (> 0)
   Placement placement = Placement::host;
   EvictionPolicy policy = EvictionPolicy::s3fifo;
   /// For pinned_host and device placement: a GPU stream whose runtime allocates the buffers.
   Stream stream{};
-  /// Index shards (a power of two); 0 picks 16 per hardware thread, at least 64.
+  /// Index shards (a power of two, at most kMaxShards); 0 picks 16 per hardware thread, at least 64.
   std::size_t shards = 0;
 };
 
@@ -149,7 +155,7 @@ class WorkerCache {
   template <class Fill>
   Result<std::vector<CacheHandle>> acquire_all(std::span<const CacheRequest> requests, Fill &&fill) {
     for (const auto &r : requests) {
-      if (auto ok = check_options(r.id, r.options); !ok) return ok.error();  // before anything is filled
+      if (auto ok = check_request(r.id, r.size, r.options); !ok) return ok.error();  // before anything is filled
     }
     std::vector<CacheHandle> handles;
     handles.reserve(requests.size());
@@ -199,8 +205,8 @@ class WorkerCache {
     }
   }
 
-  /// invalid_argument for a schedule whose next_use is before now (or whose now is kNoNextUse).
-  static Result<void> check_options(const DataId &id, const AcquireOptions &o);
+  /// invalid_argument for size 0, or a schedule whose next_use is before now (or whose now is kNoNextUse).
+  static Result<void> check_request(const DataId &id, std::size_t size, const AcquireOptions &o);
 
   struct Impl;
   explicit WorkerCache(std::unique_ptr<Impl> impl) noexcept;
