@@ -240,6 +240,9 @@ TEST(GmemErrors, BadInputIsRefusedAndChangesNothing) {
   auto *top = reinterpret_cast<char *>(~std::uintptr_t{0} - 4095);
   EXPECT_EQ(free_eager(top, 8192).code(), Errc::invalid_argument) << "addr + size wraps";
   EXPECT_EQ(prefetch(top, 8192, 0).code(), Errc::invalid_argument);
+  // A mapped start with a range of 2^50 bytes: refused before a byte per page is allocated.
+  EXPECT_EQ(residency(r.data(), std::size_t{1} << 50).code(), Errc::bad_address);
+  EXPECT_EQ(page_nodes(r.data(), std::size_t{1} << 50).code(), Errc::bad_address);
 
   EXPECT_EQ(r.resident(0, r.size()), r.pages(r.size()));
   EXPECT_TRUE(all_equal(r.data(), r.size(), 'k'));

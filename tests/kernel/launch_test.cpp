@@ -125,6 +125,10 @@ TEST(Launch, BadConfigurationsAreRefusedAndNothingRuns) {
   const LaunchConfig bad[] = {
       {Dim3(0), Dim3(32), 0},          {Dim3(1), Dim3(0), 0},           {Dim3(1), Dim3(2048), 0},
       {Dim3(1), Dim3(1, 1, 65), 0},    {Dim3(1, 70000), Dim3(1), 0},    {Dim3(1), Dim3(32), std::size_t{1} << 20},
+      // more threads than 64 bits count, and more blocks than a grid holds (not a smaller grid)
+      {Dim3(0x7fffffffu, 65535, 65535), Dim3(1024), 0},
+      LaunchConfig::cover((std::uint64_t{1} << 40) + 1, 256),
+      LaunchConfig::cover(~std::uint64_t{0}, 1024),
   };
   for (const auto &c : bad) {
     auto r = launch(Stream{}, c, RecordPlace{out.data()});
@@ -132,6 +136,8 @@ TEST(Launch, BadConfigurationsAreRefusedAndNothingRuns) {
     EXPECT_NE(r.error().message().find("launch:"), std::string::npos);
   }
   EXPECT_EQ(out[0].visits, 0);
+  EXPECT_EQ(LaunchConfig::cover(1000, 256).grid.x, 4u);
+  EXPECT_EQ(LaunchConfig::cover(1024, 256).grid.x, 4u);
 }
 
 TEST(Launch, LaunchesOnAHostStreamRunInOrder) {

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <unordered_map>
 
@@ -70,55 +71,85 @@ Result<Stream> stream_of(void *handle) {
   return Error(Errc::invalid_argument, "stream is neither NULL, a unimem host stream, nor a GPU stream");
 }
 
+// No C++ exception (bad_alloc from a map or an error message, system_error from a thread) may
+// cross into C: it becomes an errno value.
+template <class F>
+int guarded(F &&f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc &) {
+    return -ENOMEM;
+  } catch (...) {
+    return -EIO;
+  }
+}
+
 }  // namespace
 
 extern "C" {
 
 int gmemFreeEager(unsigned long addr, size_t size, void *stream) {
-  auto s = stream_of(stream);
-  if (!s) return status(s);
-  return status(gmem::free_eager(reinterpret_cast<void *>(addr), size, *s, {.page_size = page_size()}));
+  return guarded([&] {
+    auto s = stream_of(stream);
+    if (!s) return status(s);
+    return status(gmem::free_eager(reinterpret_cast<void *>(addr), size, *s, {.page_size = page_size()}));
+  });
 }
 
 int gmemPrefetch(unsigned long addr, size_t size, int hnid, void *stream) {
-  auto s = stream_of(stream);
-  if (!s) return status(s);
-  return status(gmem::prefetch(reinterpret_cast<const void *>(addr), size, hnid, *s, {.page_size = page_size()}));
+  return guarded([&] {
+    auto s = stream_of(stream);
+    if (!s) return status(s);
+    return status(gmem::prefetch(reinterpret_cast<const void *>(addr), size, hnid, *s, {.page_size = page_size()}));
+  });
 }
 
 int gmemGetNumaId(void) {
-  auto id = gmem::numa_id();
-  return id ? *id : status(id);
+  return guarded([] {
+    auto id = gmem::numa_id();
+    return id ? *id : status(id);
+  });
 }
 
 void *unimemStreamCreateHost(void) {
-  auto s = Stream::host();
-  if (!s) return nullptr;
-  auto owned = std::make_unique<Stream>(*std::move(s));
-  void *handle = owned.get();
-  auto &cs = c_streams();
-  std::lock_guard lock(cs.m);
-  cs.live.emplace(handle, std::move(owned));
+  void *handle = nullptr;
+  (void)guarded([&] {
+    auto s = Stream::host();
+    if (!s) return status(s);
+    auto owned = std::make_unique<Stream>(*std::move(s));
+    auto &cs = c_streams();
+    std::lock_guard lock(cs.m);
+    // The address may still key the wrapper of a stale pointer once passed as a native stream:
+    // the new stream replaces it (it must never be dropped while its handle is returned).
+    auto &slot = cs.live[owned.get()];
+    slot = std::move(owned);
+    handle = slot.get();
+    return 0;
+  });
   return handle;
 }
 
 int unimemStreamSynchronize(void *stream) {
-  auto s = stream_of(stream);
-  if (!s) return status(s);
-  return status(s->synchronize());
+  return guarded([&] {
+    auto s = stream_of(stream);
+    if (!s) return status(s);
+    return status(s->synchronize());
+  });
 }
 
 int unimemStreamDestroy(void *stream) {
-  std::unique_ptr<Stream> owned;
-  {
-    auto &cs = c_streams();
-    std::lock_guard lock(cs.m);
-    auto it = cs.live.find(stream);
-    if (it == cs.live.end()) return -EINVAL;
-    owned = std::move(it->second);
-    cs.live.erase(it);
-  }
-  return status(owned->synchronize());
+  return guarded([&] {
+    std::unique_ptr<Stream> owned;
+    {
+      auto &cs = c_streams();
+      std::lock_guard lock(cs.m);
+      auto it = cs.live.find(stream);
+      if (it == cs.live.end()) return -EINVAL;
+      owned = std::move(it->second);
+      cs.live.erase(it);
+    }
+    return status(owned->synchronize());
+  });
 }
 
 }  // extern "C"

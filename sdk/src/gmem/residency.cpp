@@ -15,6 +15,8 @@ namespace unimem::gmem {
 Result<Residency> residency(const void *addr, std::size_t size) {
   auto range = detail::os_pages(addr, size);
   if (!range) return range.error();
+  // Before the vector of one byte per page: a huge unmapped range must not allocate first.
+  if (auto mapped = detail::check_mapped(*range, addr, size); !mapped) return mapped.error();
   const std::size_t os_page = detail::os_page_size();
   std::vector<unsigned char> in_core(range->size() / os_page);
   if (!in_core.empty() &&

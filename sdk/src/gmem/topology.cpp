@@ -129,7 +129,9 @@ Result<int> numa_id() {
   if (numa_available() < 0) return 0;
   const int cpu = sched_getcpu();
   if (cpu < 0) return Error::from_errno(Errc::io_error, "sched_getcpu", errno);
-  return numa_node_of_cpu(cpu);
+  const int node = numa_node_of_cpu(cpu);
+  if (node < 0) return Error::from_errno(Errc::io_error, "numa_node_of_cpu(" + std::to_string(cpu) + ")", errno);
+  return node;
 }
 
 }  // namespace unimem::gmem

@@ -20,10 +20,11 @@ struct LaunchConfig {
   Dim3 block;
   std::size_t shared_bytes = 0;  ///< dynamic shared memory per block, see kernel::shared_memory()
 
-  /// @brief A 1-d launch of at least @p threads threads in blocks of @p block_threads.
+  /// @brief A 1-d launch of at least @p threads threads in blocks of @p block_threads. More blocks
+  /// than a grid holds give a grid that validate() refuses, never a smaller one.
   static LaunchConfig cover(std::uint64_t threads, std::uint32_t block_threads = 256) noexcept {
-    const std::uint64_t blocks = block_threads ? (threads + block_threads - 1) / block_threads : 0;
-    return {Dim3(static_cast<std::uint32_t>(blocks)), Dim3(block_threads), 0};
+    const std::uint64_t blocks = block_threads ? threads / block_threads + (threads % block_threads != 0) : 0;
+    return {Dim3(blocks > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(blocks)), Dim3(block_threads), 0};
   }
 
   std::uint64_t thread_count() const noexcept { return grid.count() * block.count(); }
@@ -36,6 +37,9 @@ inline Result<void> validate(const LaunchConfig &c) {
   if (c.grid.x > 0x7fffffffu || c.grid.y > 65535 || c.grid.z > 65535) {
     return bad("grid " + std::to_string(c.grid.x) + "x" + std::to_string(c.grid.y) + "x" + std::to_string(c.grid.z) +
                " exceeds 2^31-1 x 65535 x 65535");
+  }
+  if (std::uint64_t n; __builtin_mul_overflow(c.grid.count(), c.block.count(), &n)) {
+    return bad("grid x block is more than 2^64 threads");
   }
   if (c.block.count() > kMaxBlockThreads || c.block.z > 64) {
     return bad("block " + std::to_string(c.block.x) + "x" + std::to_string(c.block.y) + "x" +
