@@ -99,7 +99,12 @@ int shm_inspect(const char *name, bool check_only, bool reclaim) {
                 age(h.created_unix_ns).c_str());
     std::printf("mapped by:    ");
     for (pid_t p : r->mapped_by) std::printf(" %d", p);
-    std::printf("%s\n", r->mapped_by.empty() ? " nobody" : "");
+    std::printf("%s", r->mapped_by.empty() && r->unknown_mappers.empty() ? " nobody" : "");
+    if (!r->unknown_mappers.empty()) {
+      std::printf(" (and maybe %zu process(es) whose maps this user cannot read, first: pid %d)",
+                  r->unknown_mappers.size(), r->unknown_mappers.front());
+    }
+    std::printf("\n");
   }
   std::printf("header:        %s\n", r->problem ? r->problem->what().c_str() : "valid");
   if (r->problem) return 1;
@@ -112,6 +117,13 @@ int shm_remove(const char *name, bool force) {
   if (!r->mapped_by.empty() && !force) {
     std::fprintf(stderr, "unimem: %s is mapped by %zu process(es) (first: pid %d); use --force to remove it anyway\n",
                  r->name.c_str(), r->mapped_by.size(), r->mapped_by.front());
+    return 1;
+  }
+  if (!r->unknown_mappers.empty() && !force) {
+    std::fprintf(stderr,
+                 "unimem: %s may be mapped by %zu process(es) whose maps this user cannot read (first: pid %d); "
+                 "use --force to remove it anyway\n",
+                 r->name.c_str(), r->unknown_mappers.size(), r->unknown_mappers.front());
     return 1;
   }
   if (auto ok = PosixShmBackend::remove(name); !ok) return std::fprintf(stderr, "unimem: %s\n", ok.error().what().c_str()), 1;

@@ -1,6 +1,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,4 +77,49 @@ TEST(ShmRegionInfo, FifosAndSymlinksAreNeitherWaitedForNorFollowed) {
   EXPECT_TRUE(listed(target));
   EXPECT_EQ(inspect_shm_region(fifo).code(), Errc::corrupt);
   EXPECT_EQ(inspect_shm_region(link).code(), Errc::corrupt);
+}
+
+// A process that maps the region but whose maps the inspector may not read (it made itself
+// non-dumpable) is reported as a possible mapper. As root, both drop to an unprivileged user
+// first, since root reads every process's maps.
+TEST(ShmRegionInfo, MappersWhoseMapsCannotBeReadAreReportedAsPossible) {
+  const std::string name = test::unique_name("hidden");
+  test::ShmNameGuard guard(name);
+  auto b = PosixShmBackend::create(name, 8192);
+  ASSERT_TRUE(b);
+  ASSERT_EQ(chmod(("/dev/shm/" + name).c_str(), 0644), 0);
+  const bool root = geteuid() == 0;
+  const auto drop = [&] { return !root || (setgid(65534) == 0 && setuid(65534) == 0); };
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t mapper = fork();
+  ASSERT_GE(mapper, 0);
+  if (mapper == 0) {
+    if (!drop()) _exit(2);
+    const int fd = shm_open(("/" + name).c_str(), O_RDONLY, 0);
+    if (fd < 0 || mmap(nullptr, 8192, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED) _exit(3);
+    prctl(PR_SET_DUMPABLE, 0);
+    const char c = 'r';
+    if (write(ready[1], &c, 1) != 1) _exit(4);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1) << "the mapper could not map the region";
+  close(ready[0]);
+  const pid_t inspector = fork();
+  ASSERT_GE(inspector, 0);
+  if (inspector == 0) {
+    if (!drop()) _exit(2);
+    auto r = inspect_shm_region(name);
+    if (!r) _exit(3);
+    const auto has = [&](const std::vector<pid_t> &v) { return std::find(v.begin(), v.end(), mapper) != v.end(); };
+    _exit(has(r->unknown_mappers) && !has(r->mapped_by) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(inspector, &status, 0), inspector);
+  kill(mapper, SIGKILL);
+  waitpid(mapper, nullptr, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }

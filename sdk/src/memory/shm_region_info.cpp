@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
 #include "unimem/memory/backend/posix_shm_backend.hpp"
@@ -24,27 +24,58 @@ struct DirCloser {
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
-// Processes whose memory maps show /dev/shm/<name> (without its leading '/').
-std::vector<pid_t> processes_mapping(const std::string &bare_name) {
-  std::vector<pid_t> pids;
+// Reads a small /proc file whole; false if it cannot be opened or read (gone, or not ours to read).
+bool read_proc_file(const std::string &path, std::string &out) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char buf[16384];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  return n == 0;
+}
+
+// Whether the process whose /proc/<pid>/status is @p status could open a file of @p file's owner
+// and mode: its owner, or anyone if group or others may read it. Root could open any, but counting
+// every root process would make each owner-only region look mapped to its (non-root) owner.
+bool could_open(const std::string &status, const struct stat &file) {
+  const auto at = status.find("\nUid:");
+  if (at == std::string::npos) return true;  // unknown: assume it could
+  unsigned long real = 0, effective = 0;  // the line is "Uid: real effective saved fs"
+  if (std::sscanf(status.c_str() + at + 5, "%lu %lu", &real, &effective) != 2) return true;
+  return effective == file.st_uid || (file.st_mode & (S_IRGRP | S_IROTH)) != 0;
+}
+
+// Processes whose memory maps show /dev/shm/<name> (without its leading '/'), and those whose maps
+// this process may not read (another user's, or one that made itself non-dumpable) but which could
+// have opened the object.
+void find_mappers(const std::string &bare_name, const struct stat &file, ShmRegionInfo &info) {
   const std::string needle = std::string(kShmDir) + "/" + bare_name;
   DirPtr proc(opendir("/proc"));
-  if (!proc) return pids;
+  if (!proc) return;
+  std::string maps, status;
   while (dirent *e = readdir(proc.get())) {
     char *end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
-    std::ifstream maps(std::string("/proc/") + e->d_name + "/maps");
-    for (std::string line; std::getline(maps, line);) {
-      // The path is the last field; "(deleted)" follows it for removed names, which no longer count.
-      const auto at = line.find(needle);
-      if (at != std::string::npos && at + needle.size() == line.size()) {
-        pids.push_back(static_cast<pid_t>(pid));
+    const std::string dir = std::string("/proc/") + e->d_name;
+    if (!read_proc_file(dir + "/maps", maps)) {
+      if (read_proc_file(dir + "/status", status) && could_open(status, file)) {
+        info.unknown_mappers.push_back(static_cast<pid_t>(pid));
+      }
+      continue;  // status unreadable too: the process is gone
+    }
+    // The path is the last field of a line; "(deleted)" follows it for removed names, which no
+    // longer count.
+    for (std::size_t at = maps.find(needle); at != std::string::npos; at = maps.find(needle, at + 1)) {
+      const std::size_t after = at + needle.size();
+      if (after == maps.size() || maps[after] == '\n') {
+        info.mapped_by.push_back(static_cast<pid_t>(pid));
         break;
       }
     }
   }
-  return pids;
 }
 
 // Reads the header of an shm object; returns nullopt for objects that are not unimem regions.
@@ -73,7 +104,7 @@ Result<std::optional<ShmRegionInfo>> read_info(const std::string &bare_name) {
     info.problem = ok.error();
   }
   info.creator_alive = detail::process_alive(info.header.creator_pid);
-  info.mapped_by = processes_mapping(bare_name);
+  find_mappers(bare_name, st, info);
   return std::optional<ShmRegionInfo>{std::move(info)};
 }
 

@@ -23,6 +23,11 @@ struct ShmRegionInfo {
   std::optional<Error> problem;     ///< why the header does not validate, if it does not
   bool creator_alive = false;
   std::vector<pid_t> mapped_by;     ///< processes that map it now (from /proc/*/maps)
+  /// Processes whose maps this process may not read (another user's, or non-dumpable ones) but
+  /// which could have opened the region (its owner's, or anyone's if group or others may read it):
+  /// they may map it too. Not seen by either list: holders of a descriptor alone, processes in
+  /// other pid namespaces, and root processes that map an owner-only region unreadably.
+  std::vector<pid_t> unknown_mappers;
 };
 
 /// @brief Every shm object on this machine whose header carries unimem's magic, damaged ones included.
