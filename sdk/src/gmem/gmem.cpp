@@ -56,6 +56,7 @@ Result<void> check_stream(const Stream &stream, const GpuMemoryOps &ops) {
 
 Result<void> madvise_error(const char *what, int err) {
   if (err == ENOMEM) return Error(Errc::bad_address, std::string(what) + ": the range is no longer mapped");
+  if (err == EFAULT) return Error::from_errno(Errc::bad_address, std::string(what) + ": an access there would fault", err);
   if (err == EINVAL) return Error::from_errno(Errc::invalid_argument, std::string(what) + " refused by this mapping", err);
   return Error::from_errno(Errc::io_error, what, err);
 }
@@ -69,15 +70,35 @@ Result<void> host_free(const PageRange &range, FreeMode mode, std::size_t page) 
   return success();
 }
 
-Result<void> populate(const PageRange &range, Access access) {
-  void *p = reinterpret_cast<void *>(range.begin);
-  if (madvise(p, range.size(), access == Access::write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
+// Whether this kernel knows MADV_POPULATE_* (5.14+): madvise checks the advice before it looks at
+// an empty range, so a zero-length call answers without touching memory.
+bool kernel_populates() {
+  static const bool known = madvise(reinterpret_cast<void *>(detail::os_page_size()), 0, MADV_POPULATE_READ) == 0;
+  return known;
+}
+
+bool populated(const PageRange &r, Access access) {
+  return madvise(reinterpret_cast<void *>(r.begin), r.size(),
+                 access == Access::write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0;
+}
+
+// Faults in @p range (the caller's pages, @p own, widened to whole gmem pages). The widened range
+// may reach into neighbouring mappings that refuse the access (EINVAL: a read-only one for a
+// write; EFAULT: a PROT_NONE guard page), so the caller's own pages are tried alone next, and
+// read-only memory is brought in for reading. Without MADV_POPULATE_*, read-ahead is all there is.
+Result<void> populate(const PageRange &range, const PageRange &own, Access access) {
+  if (!kernel_populates()) {
+    if (madvise(reinterpret_cast<void *>(range.begin), range.size(), MADV_WILLNEED) != 0) {
+      return madvise_error("madvise(MADV_WILLNEED)", errno);
+    }
     return success();
   }
-  if (errno != EINVAL) return madvise_error("madvise(MADV_POPULATE)", errno);
-  // Kernels before 5.14 do not know MADV_POPULATE_*: ask for read-ahead instead.
-  if (madvise(p, range.size(), MADV_WILLNEED) != 0) return madvise_error("madvise(MADV_WILLNEED)", errno);
-  return success();
+  if (populated(range, access)) return success();
+  if ((errno == EINVAL || errno == EFAULT) &&
+      (populated(own, access) || (access == Access::write && populated(own, Access::read)))) {
+    return success();
+  }
+  return madvise_error("madvise(MADV_POPULATE)", errno);
 }
 
 Result<void> move_to_node(const PageRange &range, int node) {
@@ -90,7 +111,8 @@ Result<void> move_to_node(const PageRange &range, int node) {
 }
 
 // Resident already (and on the node, where there is more than one): mark hot; else bring it there.
-Result<void> host_prefetch(const PageRange &range, int node, bool several_nodes, const PrefetchOptions &o) {
+Result<void> host_prefetch(const PageRange &range, const PageRange &own, int node, bool several_nodes,
+                           const PrefetchOptions &o) {
   const void *p = reinterpret_cast<const void *>(range.begin);
   auto resident = residency(p, range.size());
   if (!resident) return resident.error();
@@ -104,7 +126,7 @@ Result<void> host_prefetch(const PageRange &range, int node, bool several_nodes,
     detail::mark_hot(range, o.page_size);
     return success();
   }
-  if (auto ok = populate(range, o.access); !ok) return ok;
+  if (auto ok = populate(range, own, o.access); !ok) return ok;
   return several_nodes ? move_to_node(range, node) : success();
 }
 
@@ -159,8 +181,8 @@ Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream
   if (const auto *ops = managing_runtime(range)) {
     return runtime_prefetch(*ops, range, {false, target->index}, stream, o.page_size);
   }
-  return run_on(stream, [range, node = target->index, several = detail::several_cpu_nodes(), o] {
-    return host_prefetch(range, node, several, o);
+  return run_on(stream, [range, own = *os, node = target->index, several = detail::several_cpu_nodes(), o] {
+    return host_prefetch(range, own, node, several, o);
   });
 }
 
