@@ -31,11 +31,14 @@ std::string owner(std::uint32_t uid) {
   return std::to_string(uid);
 }
 
+// MAPS: processes that map it, "+N?" for N more that may (their maps are not readable here).
 void print_row(const ShmRegionInfo &r) {
-  std::printf("%-40s %12llu  %-10s %-10s %7u %-5s %6s  %zu  %s\n", r.name.c_str(),
+  std::string maps = std::to_string(r.mapped_by.size());
+  if (!r.unknown_mappers.empty()) maps += "+" + std::to_string(r.unknown_mappers.size()) + "?";
+  std::printf("%-40s %12llu  %-10s %-10s %7u %-5s %6s  %4s  %s\n", r.name.c_str(),
               static_cast<unsigned long long>(r.file_bytes), std::string(backend_kind_name(r.header.backend_kind())).c_str(),
               owner(r.header.creator_uid).c_str(), r.header.creator_pid, r.creator_alive ? "alive" : "dead", age(r.header.created_unix_ns).c_str(),
-              r.mapped_by.size(), r.problem ? r.problem->what().c_str() : "ok");
+              maps.c_str(), r.problem ? r.problem->what().c_str() : "ok");
 }
 
 // The allocator in the region: its statistics, a structural check, and caches of dead processes.
@@ -78,7 +81,7 @@ int check_allocator(const char *name, bool reclaim) {
 int shm_list() {
   auto regions = list_shm_regions();
   if (!regions) return std::fprintf(stderr, "unimem: %s\n", regions.error().what().c_str()), 1;
-  std::printf("%-40s %12s  %-10s %-10s %7s %-5s %6s  %s  %s\n", "NAME", "BYTES", "KIND", "OWNER", "CREATOR", "", "AGE",
+  std::printf("%-40s %12s  %-10s %-10s %7s %-5s %6s  %4s  %s\n", "NAME", "BYTES", "KIND", "OWNER", "CREATOR", "", "AGE",
               "MAPS", "STATE");
   for (const auto &r : *regions) print_row(r);
   return 0;

@@ -82,6 +82,28 @@ TEST(UnimemCli, ListInspectCheckRemove) {
   EXPECT_EQ(unimem_cmd({"shm", "inspect", name}).exit_code, 1);
 }
 
+// A process that maps the region but hides its maps (non-dumpable) is no proof of "nobody": remove
+// refuses without --force. As root, the region is given to uid 65534, and the mapper and the
+// command run as that user (root reads every process's maps).
+TEST(UnimemCli, RemoveRefusesWhileAProcessWhoseMapsItCannotReadMayMapIt) {
+  const std::string name = test::unique_name("cli-hidden");
+  test::ShmNameGuard guard(name);
+  auto b = PosixShmBackend::create(name, 4096);
+  ASSERT_TRUE(b);
+  b->reset();  // this process no longer maps it
+  const std::optional<uid_t> user = geteuid() == 0 ? std::optional<uid_t>(65534) : std::nullopt;
+  if (user) ASSERT_EQ(chown(("/dev/shm/" + name).c_str(), *user, *user), 0);  // still 0600: only its owner opens it
+  const test::UnreadableMapper mapper(name, user);
+  ASSERT_GT(mapper.pid(), 0) << "the mapper could not drop to uid 65534 or map the region";
+  const auto as_user = [&](std::vector<std::string> args) { return test::run(UNIMEM_TOOL_PATH, args, user); };
+  auto inspect = as_user({"shm", "inspect", name});
+  EXPECT_NE(inspect.out.find("and maybe "), std::string::npos) << inspect.out;
+  EXPECT_EQ(as_user({"shm", "remove", name}).exit_code, 1);
+  EXPECT_TRUE(test::shm_exists(name));
+  EXPECT_EQ(as_user({"shm", "remove", name, "--force"}).exit_code, 0);
+  EXPECT_FALSE(test::shm_exists(name));
+}
+
 TEST(UnimemCli, CheckReportsAndReclaimsCachesOfDeadProcesses) {
   const std::string name = test::unique_name("cli-dead");
   test::ShmNameGuard guard(name);

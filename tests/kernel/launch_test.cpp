@@ -127,6 +127,7 @@ TEST(Launch, BadConfigurationsAreRefusedAndNothingRuns) {
       {Dim3(1), Dim3(1, 1, 65), 0},    {Dim3(1, 70000), Dim3(1), 0},    {Dim3(1), Dim3(32), std::size_t{1} << 20},
       // more threads than 64 bits count, and more blocks than a grid holds (not a smaller grid)
       {Dim3(0x7fffffffu, 65535, 65535), Dim3(1024), 0},
+      {Dim3(1), Dim3((1u << 29) + (1u << 15) + 1, (1u << 29) - (1u << 15) + 1, 64), 0},  // counts 64 when wrapped
       LaunchConfig::cover((std::uint64_t{1} << 40) + 1, 256),
       LaunchConfig::cover(~std::uint64_t{0}, 1024),
   };

@@ -169,7 +169,10 @@ TEST_F(DamagedRegion, ShorterFileIsTruncated) {
 TEST_F(DamagedRegion, ImpossibleSizeInHeaderIsCorrupt) {
   // Headers with a matching checksum (as a buggy writer would leave) and an impossible size.
   for (const std::uint64_t bad : {std::uint64_t{100}, RegionHeader::kMaxRegionBytes + 4096}) {
-    edit_header(name, [&](RegionHeader &h) { make_region_header(h, h.backend_kind(), bad, h.name); });
+    edit_header(name, [&](RegionHeader &h) {
+      const std::string region_name = h.name;  // make_region_header clears h first
+      make_region_header(h, h.backend_kind(), bad, region_name);
+    });
     auto r = PosixShmBackend::attach(name);
     EXPECT_EQ(r.code(), Errc::corrupt) << bad;
     EXPECT_NE(r.error().message().find("impossible size"), std::string::npos) << r.error().what();

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 
 #include "support/test_support.hpp"
@@ -85,6 +86,19 @@ TEST(MemoryManagerStress, RacingForOneIdLeavesNothingBehind) {
     ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{1}, 1 << 20));
     ASSERT_TRUE(mm.create_backend<MallocBackend>(BackendId{2}, 1 << 20));
   }
+}
+
+namespace {
+// A backend whose creation throws, as a user's type may.
+struct ThrowingBackend : MemoryBackend {
+  static Result<std::unique_ptr<ThrowingBackend>> create() { throw std::runtime_error("create threw"); }
+};
+}  // namespace
+
+TEST(MemoryManager, ACreateThatThrowsLeavesTheIdFree) {
+  MemoryManager mm;
+  EXPECT_THROW((void)mm.create_backend<ThrowingBackend>(BackendId{2}), std::runtime_error);
+  EXPECT_TRUE(mm.create_backend<MallocBackend>(BackendId{2}, 4096)) << "the id's reservation was released";
 }
 
 TEST(MemoryManager, ShmPtrRoundTripsThroughAddresses) {

@@ -173,7 +173,7 @@ TEST(HostStream, ManyThreadsEnqueueAtOnce) {
 TEST(HostStream, ALastCopyDroppedByItsOwnTaskFinishesTheQueue) {
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
-  std::promise<void> later_ran;
+  auto later_ran = std::make_shared<std::promise<void>>();  // the detached worker may outlive this test
   {
     Stream s = host_stream();
     ASSERT_TRUE(s.enqueue([s, gate] {
@@ -181,11 +181,11 @@ TEST(HostStream, ALastCopyDroppedByItsOwnTaskFinishesTheQueue) {
       return success();
     }));
     ASSERT_TRUE(s.enqueue([] { return Result<void>(Error(Errc::io_error, "nobody is left to hear this")); }));
-    ASSERT_TRUE(s.enqueue([&later_ran] {
-      later_ran.set_value();
+    ASSERT_TRUE(s.enqueue([later_ran] {
+      later_ran->set_value();
       return success();
     }));
   }  // the first task's copy is now the last one
   release.set_value();
-  EXPECT_EQ(later_ran.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(later_ran->get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }

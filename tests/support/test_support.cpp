@@ -1,7 +1,9 @@
 #include "test_support.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +93,35 @@ ChildResult run(const std::string &exe, const std::vector<std::string> &args, st
 
 ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as) {
   return run(UNIMEM_TEST_HELPER_PATH, args, run_as);
+}
+
+UnreadableMapper::UnreadableMapper(const std::string &name, std::optional<uid_t> run_as) {
+  int ready[2];
+  if (pipe(ready) != 0) return;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(ready[0]);
+    if (run_as && (setgid(*run_as) != 0 || setuid(*run_as) != 0)) _exit(2);
+    const int fd = shm_open(("/" + name).c_str(), O_RDONLY, 0);
+    if (fd < 0 || mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED) _exit(3);
+    prctl(PR_SET_DUMPABLE, 0);
+    const char c = 'r';
+    if (write(ready[1], &c, 1) != 1) _exit(4);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  const bool up = pid > 0 && read(ready[0], &c, 1) == 1;
+  close(ready[0]);
+  if (pid > 0 && !up) waitpid(pid, nullptr, 0);
+  pid_ = up ? pid : -1;
+}
+
+UnreadableMapper::~UnreadableMapper() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
 }
 
 }  // namespace unimem::test

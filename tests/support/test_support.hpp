@@ -41,6 +41,21 @@ ChildResult wait_helper(pid_t pid, int stdout_fd = -1);
 ChildResult run(const std::string &exe, const std::vector<std::string> &args, std::optional<uid_t> run_as = std::nullopt);
 ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t> run_as = std::nullopt);
 
+/// A process that maps shm region @p name read-only and then makes itself non-dumpable, so that
+/// other processes of its user cannot read its maps; as @p run_as if set. Killed and reaped with
+/// this object. pid() is -1 if it could not drop privileges or map the region.
+class UnreadableMapper {
+ public:
+  UnreadableMapper(const std::string &name, std::optional<uid_t> run_as);
+  ~UnreadableMapper();
+  UnreadableMapper(const UnreadableMapper &) = delete;
+  UnreadableMapper &operator=(const UnreadableMapper &) = delete;
+  pid_t pid() const noexcept { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
 }  // namespace unimem::test
 
 /// Asserts (GoogleTest) that a Result is ok, printing its error otherwise.

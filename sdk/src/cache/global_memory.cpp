@@ -92,8 +92,8 @@ struct GlobalMemory::Impl {
   std::mutex mpi_mutex;
 
   mutable std::mutex table_mutex;  // segments and next_id
-  // Transfers and barriers hold it shared, free() exclusively: a window is never freed under an
-  // MPI call that uses it (another thread's transfer copied its Segment before the free).
+  // Transfers and barriers hold it shared while they use windows; free() takes it exclusively once
+  // its segment has left the table, so a window is never freed under an MPI call that uses it.
   std::shared_mutex windows_mutex;
   std::map<std::uint32_t, Segment> segments;
   std::uint32_t next_id = 1;  // advanced by collective calls only, so equal on every rank
@@ -277,8 +277,6 @@ Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
 Result<void> GlobalMemory::free(SegmentHandle segment) {
   if (!impl_) return moved_from("free");
   auto &m = *impl_;
-  std::unique_lock windows(m.windows_mutex);
-  auto mpi = m.mpi_lock();
   Segment seg;
   {
     std::lock_guard lock(m.table_mutex);
@@ -289,6 +287,11 @@ Result<void> GlobalMemory::free(SegmentHandle segment) {
     seg = it->second;
     m.segments.erase(it);
   }
+  // Transfers that found the segment before it left the table hold windows_mutex shared: wait for
+  // them, but not across the collective below (that would stall this rank's other transfers until
+  // every rank arrived, which a rank waiting for one of them never does).
+  { std::unique_lock windows(m.windows_mutex); }
+  auto mpi = m.mpi_lock();
   Impl::release(seg);  // collective: MPI_Win_free waits for every rank
   return success();
 }

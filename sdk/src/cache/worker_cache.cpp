@@ -572,7 +572,8 @@ Result<WorkerCache> WorkerCache::create(CacheOptions options) {
                                              stream_kind_name(options.stream.kind()) + " stream)");
   }
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t shards = options.shards != 0 ? options.shards : std::bit_ceil(std::max<std::size_t>(64, 16 * threads));
+  const std::size_t shards =
+      options.shards != 0 ? options.shards : std::min(kMaxShards, std::bit_ceil(std::max<std::size_t>(64, 16 * threads)));
   return WorkerCache(std::make_unique<Impl>(std::move(options), shards));
 }
 

@@ -64,9 +64,8 @@ Result<Stream> stream_of(void *handle) {
   std::lock_guard lock(cs.m);
   if (auto it = cs.live.find(handle); it != cs.live.end()) return *it->second;
   if (const auto *ops = gmem::detail::runtime_with_device()) {
-    auto &wrapped = cs.live[handle];
-    wrapped = std::make_unique<Stream>(ops->wrap_stream(handle));
-    return *wrapped;
+    auto wrapped = std::make_unique<Stream>(ops->wrap_stream(handle));  // first: a throw leaves no empty entry
+    return *cs.live.emplace(handle, std::move(wrapped)).first->second;
   }
   return Error(Errc::invalid_argument, "stream is neither NULL, a unimem host stream, nor a GPU stream");
 }
@@ -121,9 +120,9 @@ void *unimemStreamCreateHost(void) {
     std::lock_guard lock(cs.m);
     // The address may still key the wrapper of a stale pointer once passed as a native stream:
     // the new stream replaces it (it must never be dropped while its handle is returned).
-    auto &slot = cs.live[owned.get()];
-    slot = std::move(owned);
-    handle = slot.get();
+    void *key = owned.get();
+    cs.live.insert_or_assign(key, std::move(owned));
+    handle = key;
     return 0;
   });
   return handle;

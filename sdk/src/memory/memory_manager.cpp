@@ -35,8 +35,8 @@ void MemoryManager::set_base(AllocatorId id, std::uint64_t base) noexcept {
 
 namespace {
 // Shared by both id kinds: within the table, and neither registered nor reserved; reserves it.
-template <class Slot>
-Result<void> reserve_id(std::uint32_t id, std::vector<Slot> &slots, const char *kind, std::mutex &mu) {
+template <class Reservation, class Slot>
+Result<Reservation> reserve_id(std::uint32_t id, std::vector<Slot> &slots, const char *kind, std::mutex &mu) {
   if (id >= slots.size()) {
     return Error(Errc::capacity_exceeded, std::string(kind) + " id " + id_str(id) + " is outside this manager's table (max " +
                                               id_str(static_cast<std::uint32_t>(slots.size())) + " " + kind + "s)");
@@ -44,33 +44,29 @@ Result<void> reserve_id(std::uint32_t id, std::vector<Slot> &slots, const char *
   std::lock_guard lock(mu);
   if (slots[id].taken()) return Error(Errc::already_exists, std::string(kind) + " id " + id_str(id) + " is already registered");
   slots[id].reserved = true;
-  return success();
+  return Reservation(mu, slots[id].reserved);
 }
 }  // namespace
 
-Result<void> MemoryManager::reserve_backend_id(BackendId id) { return reserve_id(id.value, backends_, "backend", mu_); }
-Result<void> MemoryManager::reserve_allocator_id(AllocatorId id) {
-  return reserve_id(id.value, allocators_, "allocator", mu_);
+Result<MemoryManager::Reservation> MemoryManager::reserve(BackendId id) {
+  return reserve_id<Reservation>(id.value, backends_, "backend", mu_);
 }
-void MemoryManager::release_backend_id(BackendId id) noexcept {
-  std::lock_guard lock(mu_);
-  backends_[id.value].reserved = false;
-}
-void MemoryManager::release_allocator_id(AllocatorId id) noexcept {
-  std::lock_guard lock(mu_);
-  allocators_[id.value].reserved = false;
+Result<MemoryManager::Reservation> MemoryManager::reserve(AllocatorId id) {
+  return reserve_id<Reservation>(id.value, allocators_, "allocator", mu_);
 }
 
-void MemoryManager::install_backend(BackendId id, std::unique_ptr<MemoryBackend> backend) {
+void MemoryManager::install_backend(Reservation &reserved, BackendId id, std::unique_ptr<MemoryBackend> backend) {
   std::lock_guard lock(mu_);
-  backends_[id.value] = BackendSlot{std::move(backend)};
+  backends_[id.value] = BackendSlot{std::move(backend)};  // not reserved any more
+  reserved.kept();
 }
 
 Result<MemoryBackend *> MemoryManager::register_backend(BackendId id, std::unique_ptr<MemoryBackend> backend) {
   if (!backend) return Error(Errc::invalid_argument, "register_backend: backend is null");
-  if (auto ok = reserve_backend_id(id); !ok) return ok.error();
+  auto reserved = reserve(id);
+  if (!reserved) return reserved.error();
   MemoryBackend *raw = backend.get();
-  install_backend(id, std::move(backend));
+  install_backend(*reserved, id, std::move(backend));
   return raw;
 }
 
@@ -101,43 +97,46 @@ Result<void> MemoryManager::remove_backend(BackendId id, bool destroy) {
 Result<void> MemoryManager::detach_backend(BackendId id) { return remove_backend(id, false); }
 Result<void> MemoryManager::destroy_backend(BackendId id) { return remove_backend(id, true); }
 
-void MemoryManager::register_locked(AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle,
-                                    std::uint64_t base, std::uint64_t extent) {
-  allocators_[id.value] = AllocatorSlot{true, backend, std::move(handle), base, extent};  // ends the reservation
+void MemoryManager::register_locked(Reservation &reserved, AllocatorId id, BackendId backend,
+                                    std::unique_ptr<AllocatorHandle> handle, std::uint64_t base, std::uint64_t extent) {
+  allocators_[id.value] = AllocatorSlot{true, backend, std::move(handle), base, extent};  // not reserved any more
+  reserved.kept();
   set_base(id, base);
 }
 
 Result<void> MemoryManager::register_allocator(AllocatorId id, BackendId backend) {
-  if (auto ok = reserve_allocator_id(id); !ok) return ok;
+  auto reserved = reserve(id);
+  if (!reserved) return reserved.error();
   std::lock_guard lock(mu_);
   if (backend.value >= limits_.max_backends || !backends_[backend.value].backend) {
-    allocators_[id.value].reserved = false;
     return Error(Errc::not_found, "allocator " + id_str(id.value) + ": backend id " + id_str(backend.value) +
                                       " is not registered");
   }
   const MemoryBackend &b = *backends_[backend.value].backend;
   // A device-only region has no host base: its pointers resolve only in kernels.
   const std::uint64_t base = b.base() ? reinterpret_cast<std::uint64_t>(b.base()) : PointerTable::kNoBase;
-  register_locked(id, backend, nullptr, base, b.region_size());
+  register_locked(*reserved, id, backend, nullptr, base, b.region_size());
   return success();
 }
 
 Result<AllocatorHandle *> MemoryManager::adopt_allocator(BackendId backend, std::unique_ptr<AllocatorHandle> handle) {
   if (!handle) return Error(Errc::invalid_argument, "adopt_allocator: handle is null");
-  if (auto ok = reserve_allocator_id(handle->id()); !ok) return ok.error();
-  return adopt_reserved(backend, std::move(handle));
+  const AllocatorId id = handle->id();
+  auto reserved = reserve(id);
+  if (!reserved) return reserved.error();
+  return adopt_reserved(*reserved, id, backend, std::move(handle));
 }
 
-Result<AllocatorHandle *> MemoryManager::adopt_reserved(BackendId backend, std::unique_ptr<AllocatorHandle> handle) {
-  const AllocatorId id = handle->id();
+Result<AllocatorHandle *> MemoryManager::adopt_reserved(Reservation &reserved, AllocatorId id, BackendId backend,
+                                                        std::unique_ptr<AllocatorHandle> handle) {
+  if (handle->id() != id) {
+    return Error(Errc::invalid_argument, "allocator made for id " + id_str(id.value) + " says it is " +
+                                             id_str(handle->id().value));
+  }
   std::lock_guard lock(mu_);
-  auto refuse = [&](Error e) -> Result<AllocatorHandle *> {
-    allocators_[id.value].reserved = false;
-    return e;
-  };
   if (!backend.is_null() && (backend.value >= limits_.max_backends || !backends_[backend.value].backend)) {
-    return refuse(Error(Errc::not_found, "allocator " + id_str(id.value) + ": backend id " + id_str(backend.value) +
-                                             " is not registered"));
+    return Error(Errc::not_found, "allocator " + id_str(id.value) + ": backend id " + id_str(backend.value) +
+                                      " is not registered");
   }
   AllocatorHandle *raw = handle.get();
   // A region allocator is registered with the backend of its region, so that detaching that
@@ -147,13 +146,12 @@ Result<AllocatorHandle *> MemoryManager::adopt_reserved(BackendId backend, std::
     const char *lo = b != nullptr ? b->base() : nullptr;
     if (lo == nullptr || raw->base() < lo || raw->extent() > b->region_size() ||
         static_cast<std::uint64_t>(raw->base() - lo) > b->region_size() - raw->extent()) {
-      return refuse(Error(Errc::invalid_argument, "adopt_allocator: allocator " + id_str(id.value) +
-                                                      "'s memory is not in the region of backend " +
-                                                      (backend.is_null() ? std::string("(none)") : id_str(backend.value))));
+      return Error(Errc::invalid_argument, "adopt_allocator: allocator " + id_str(id.value) +
+                                               "'s memory is not in the region of backend " +
+                                               (backend.is_null() ? std::string("(none)") : id_str(backend.value)));
     }
   }
-  const auto base = reinterpret_cast<std::uint64_t>(raw->base());
-  register_locked(id, backend, std::move(handle), base, raw->extent());
+  register_locked(reserved, id, backend, std::move(handle), reinterpret_cast<std::uint64_t>(raw->base()), raw->extent());
   return raw;
 }
 

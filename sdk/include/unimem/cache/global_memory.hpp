@@ -72,6 +72,7 @@ class GlobalMemory {
   /// with at least MPI_THREAD_SERIALIZED (MpiSession does it).
   static Result<GlobalMemory> create(MPI_Comm comm = MPI_COMM_WORLD, GlobalMemoryOptions options = {});
 
+  /// A moved-from GlobalMemory refuses every call (invalid_argument), has rank -1 and 0 ranks.
   GlobalMemory(GlobalMemory &&) noexcept;
   GlobalMemory &operator=(GlobalMemory &&) noexcept;
   /// Collective: frees the segments left.
@@ -81,9 +82,13 @@ class GlobalMemory {
   int ranks() const noexcept;
 
   /// @brief Collective: a zero-filled segment of @p bytes over all ranks. Every rank must pass the
-  /// same size (invalid_argument on every rank otherwise, nothing allocated).
+  /// same size (invalid_argument on every rank otherwise, nothing allocated), and a rank's block
+  /// may not pass 2^47 bytes. If MPI fails to allocate on some ranks only, the communicator is
+  /// left as MPI leaves it (MPI defines no recovery from a failed collective).
   Result<SegmentHandle> allocate(std::uint64_t bytes);
-  /// @brief Collective: frees @p segment (its ranges become invalid on every rank).
+  /// @brief Collective: frees @p segment (its ranges become invalid on every rank). Transfers that
+  /// other threads of this rank started on it first finish before its windows go; later ones get
+  /// not_found.
   Result<void> free(SegmentHandle segment);
   /// @brief The segment's size in bytes, or not_found.
   Result<std::uint64_t> size(SegmentHandle segment) const;

@@ -135,7 +135,7 @@ struct CacheRequest {
 class WorkerCache {
  public:
   /// @brief A cache with @p options; invalid_argument for a zero budget, a shard count that is not
-  /// a power of two, or a pinned_host/device placement without a GPU stream.
+  /// a power of two up to kMaxShards, or a pinned_host/device placement without a GPU stream.
   static Result<WorkerCache> create(CacheOptions options);
 
   WorkerCache(WorkerCache &&) noexcept;

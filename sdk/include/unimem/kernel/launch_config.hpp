@@ -33,17 +33,20 @@ struct LaunchConfig {
 /// @brief ok, or invalid_argument naming the dimension that is out of range.
 inline Result<void> validate(const LaunchConfig &c) {
   const auto bad = [](const std::string &what) { return Error(Errc::invalid_argument, "launch: " + what); };
-  if (c.grid.count() == 0 || c.block.count() == 0) return bad("empty grid or block (a dimension is 0)");
+  const auto dims = [](Dim3 d) { return std::to_string(d.x) + "x" + std::to_string(d.y) + "x" + std::to_string(d.z); };
+  // Each dimension first: products of unchecked ones wrap (and could pass for small counts).
+  if (c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || c.block.x == 0 || c.block.y == 0 || c.block.z == 0) {
+    return bad("empty grid or block (a dimension is 0)");
+  }
   if (c.grid.x > 0x7fffffffu || c.grid.y > 65535 || c.grid.z > 65535) {
-    return bad("grid " + std::to_string(c.grid.x) + "x" + std::to_string(c.grid.y) + "x" + std::to_string(c.grid.z) +
-               " exceeds 2^31-1 x 65535 x 65535");
+    return bad("grid " + dims(c.grid) + " exceeds 2^31-1 x 65535 x 65535");
+  }
+  if (c.block.x > kMaxBlockThreads || c.block.y > kMaxBlockThreads || c.block.z > 64 ||
+      c.block.count() > kMaxBlockThreads) {
+    return bad("block " + dims(c.block) + " exceeds " + std::to_string(kMaxBlockThreads) + " threads (z <= 64)");
   }
   if (std::uint64_t n; __builtin_mul_overflow(c.grid.count(), c.block.count(), &n)) {
     return bad("grid x block is more than 2^64 threads");
-  }
-  if (c.block.count() > kMaxBlockThreads || c.block.z > 64) {
-    return bad("block " + std::to_string(c.block.x) + "x" + std::to_string(c.block.y) + "x" +
-               std::to_string(c.block.z) + " exceeds " + std::to_string(kMaxBlockThreads) + " threads (z <= 64)");
   }
   if (c.shared_bytes > kMaxSharedBytes) {
     return bad(std::to_string(c.shared_bytes) + " bytes of shared memory exceed " + std::to_string(kMaxSharedBytes));

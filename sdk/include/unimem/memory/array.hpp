@@ -97,6 +97,7 @@ class Array {
     return a;
   }
   /// @brief An array over existing memory (no copy), e.g. a reshape: its dimensions must fit.
+  /// Arrays made over one Memory share its elements, each with a length of its own.
   template <class... D>
   static Result<Array> from(memory_type m, D... dims)
     requires(sizeof...(D) == N)

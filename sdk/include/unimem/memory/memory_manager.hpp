@@ -142,47 +142,60 @@ class MemoryManager {
     bool taken() const noexcept { return registered || reserved; }
   };
 
+  // A reserved id, released when this goes out of scope (make() failed or threw) unless the slot
+  // took its owner first (kept()).
+  class Reservation {
+   public:
+    Reservation(std::mutex &mu, bool &flag) noexcept : mu_(&mu), flag_(&flag) {}
+    Reservation(Reservation &&o) noexcept : mu_(o.mu_), flag_(std::exchange(o.flag_, nullptr)) {}
+    Reservation &operator=(Reservation &&) = delete;
+    ~Reservation() {
+      if (flag_ == nullptr) return;
+      std::lock_guard lock(*mu_);
+      *flag_ = false;
+    }
+    void kept() noexcept { flag_ = nullptr; }
+
+   private:
+    std::mutex *mu_;
+    bool *flag_;
+  };
+
   template <class A, class Make>
   Result<A *> make_allocator(AllocatorId id, BackendId backend, Make &&make) {
-    if (auto ok = reserve_allocator_id(id); !ok) return ok.error();
+    auto reserved = reserve(id);
+    if (!reserved) return reserved.error();
     MemoryBackend *b = this->backend(backend);
     if (!b) {
-      release_allocator_id(id);
       return Error(Errc::not_found, "allocator " + std::to_string(id.value) + ": backend id " +
                                         std::to_string(backend.value) + " is not registered");
     }
     auto made = make(*b);
-    if (!made) {
-      release_allocator_id(id);
-      return made.error();
-    }
+    if (!made) return made.error();
     A *raw = made->get();
-    if (auto ok = adopt_reserved(backend, std::move(*made)); !ok) return ok.error();
+    if (auto ok = adopt_reserved(*reserved, id, backend, std::move(*made)); !ok) return ok.error();
     return raw;
   }
-  Result<void> reserve_allocator_id(AllocatorId id);
-  void release_allocator_id(AllocatorId id) noexcept;
-  /// adopt_allocator for an id this thread reserved; the reservation ends either way.
-  Result<AllocatorHandle *> adopt_reserved(BackendId backend, std::unique_ptr<AllocatorHandle> handle);
-  /// Registers a reserved id (mu_ held).
-  void register_locked(AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle, std::uint64_t base,
-                       std::uint64_t extent);
+  Result<Reservation> reserve(AllocatorId id);
+  Result<Reservation> reserve(BackendId id);
+  /// adopt_allocator for the reserved @p id.
+  Result<AllocatorHandle *> adopt_reserved(Reservation &reserved, AllocatorId id, BackendId backend,
+                                           std::unique_ptr<AllocatorHandle> handle);
+  /// Registers the reserved @p id (mu_ held).
+  void register_locked(Reservation &reserved, AllocatorId id, BackendId backend, std::unique_ptr<AllocatorHandle> handle,
+                       std::uint64_t base, std::uint64_t extent);
 
   template <class B, class Make>
   Result<B *> adopt(BackendId id, Make &&make) {
-    if (auto ok = reserve_backend_id(id); !ok) return ok.error();
+    auto reserved = reserve(id);
+    if (!reserved) return reserved.error();
     auto made = make();
-    if (!made) {
-      release_backend_id(id);
-      return made.error();
-    }
+    if (!made) return made.error();
     B *raw = made->get();
-    install_backend(id, std::move(*made));
+    install_backend(*reserved, id, std::move(*made));
     return raw;
   }
-  Result<void> reserve_backend_id(BackendId id);
-  void release_backend_id(BackendId id) noexcept;
-  void install_backend(BackendId id, std::unique_ptr<MemoryBackend> backend);
+  void install_backend(Reservation &reserved, BackendId id, std::unique_ptr<MemoryBackend> backend);
   Result<void> remove_backend(BackendId id, bool destroy);
   Result<std::uint64_t> offset_in(AllocatorId id, const void *p) const;
   void set_base(AllocatorId id, std::uint64_t base) noexcept;
