@@ -46,17 +46,28 @@ struct Probe {
   }
 };
 
+// A kernel's threads insert together; automatic growth is for one writer (unordered_map.hpp).
+Result<void> check_fixed(const DeviceMap &map) {
+  if (map.growth() == MapGrowth::automatic) {
+    return Error(Errc::invalid_argument, "map kernels: the map grows automatically, which needs a single writer; "
+                                         "create it with MapGrowth::fixed and room for every key");
+  }
+  return success();
+}
+
 }  // namespace
 
 template <>
 Result<void> map_build_probe<kBuild>(const Stream &stream, const LaunchConfig &config, DeviceMap map,
                                      unsigned long long key_base, Counter *failures) {
+  if (auto ok = check_fixed(map); !ok) return ok;
   return launch(stream, config, BuildProbe{map, key_base, failures});
 }
 
 template <>
 Result<void> map_insert<kBuild>(const Stream &stream, const LaunchConfig &config, DeviceMap map,
                                 unsigned long long key_base, Counter *failures) {
+  if (auto ok = check_fixed(map); !ok) return ok;
   return launch(stream, config, Insert{map, key_base, failures});
 }
 

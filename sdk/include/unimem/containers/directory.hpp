@@ -128,7 +128,7 @@ class Directory {
     ScopedLock guard(s_->lock);
     std::vector<std::string> out;
     if (auto entries = open_entries()) {
-      for (const directory_entry &e : *entries) out.emplace_back(e.name);
+      for (const directory_entry &e : *entries) out.emplace_back(e.name, strnlen(e.name, sizeof e.name));
     }
     return out;
   }
@@ -151,7 +151,8 @@ class Directory {
   Result<entries_type> open_entries() { return entries_type::attach(*alloc_, s_->entries); }
   static directory_entry *lookup(entries_type &entries, std::string_view name) {
     for (directory_entry &e : entries) {
-      if (name == e.name) return &e;
+      // Bounded: a damaged entry without its NUL must not be read past its name field.
+      if (name == std::string_view(e.name, strnlen(e.name, sizeof e.name))) return &e;
     }
     return nullptr;
   }

@@ -55,6 +55,10 @@ struct hash {
       // the offset keeps key 0 off the multiply's fixed point; the constants are abseil's
       return fold_multiply(static_cast<std::uint64_t>(key_bits(key)) + 0x9e3779b97f4a7c15ull, 0x9ddfea08eb382d69ull);
     } else {
+      // Equal keys must have equal bytes: no padding, no float members (0.0 == -0.0).
+      static_assert(std::has_unique_object_representations_v<T>,
+                    "unimem::hash<T> hashes T's bytes, but equal T may differ in padding or float bytes; "
+                    "give unordered_map a Hash of your own for this key");
       return hash_bytes(reinterpret_cast<const unsigned char *>(&key), sizeof(T));
     }
   }

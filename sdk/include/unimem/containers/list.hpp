@@ -108,7 +108,7 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
     return l;
   }
   void destroy() noexcept {
-    if (!s_) return;
+    if (!base::claim_state()) return;
     clear();
     base::release_state();
   }
@@ -167,7 +167,8 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
   UNIMEM_HOST_DEVICE bool pop_front() noexcept { return !empty() && (erase(begin()), true); }
   UNIMEM_HOST_DEVICE bool pop_back() noexcept { return !empty() && (erase(--end()), true); }
   UNIMEM_HOST_DEVICE void clear() noexcept {
-    while (!empty()) pop_front();
+    while (begin() != end()) erase(begin());  // by the links, not the size: a damaged size cannot make it spin
+    s_->size = 0;
   }
   /// @brief Erases every element equal to @p v. @return how many.
   UNIMEM_HOST_DEVICE size_type remove(const T &v) noexcept {
@@ -187,6 +188,17 @@ class list : public detail::RegionObject<list<T, A>, detail::list_state, A> {
   template <class, class, class>
   friend class detail::RegionObject;
   UNIMEM_HOST_DEVICE list(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
+  /// What is out of range in a state another process wrote, or null (attach's check): the
+  /// sentinel's links lead to itself or to nodes in the region (the chain beyond is not walked).
+  static const char *damage(A &alloc, const state &s) {
+    const auto self = reinterpret_cast<std::uint64_t>(&s.sentinel) - reinterpret_cast<std::uint64_t>(alloc.base());
+    for (const OffsetPtr<links> link : {s.sentinel.prev, s.sentinel.next}) {
+      if (link.offset() != self && !detail::holds_range(alloc, link.offset(), sizeof(node), alignof(node))) {
+        return "the sentinel links outside the region";
+      }
+    }
+    return nullptr;
+  }
   UNIMEM_HOST_DEVICE links *sentinel() const noexcept { return &s_->sentinel; }
   UNIMEM_HOST_DEVICE links *at(OffsetPtr<links> p) const noexcept { return a_.address(p); }
 };

@@ -99,8 +99,8 @@ class mpmc_queue : public detail::RingQueue<mpmc_queue<T, A>, detail::mpmc_state
         }
       } else if (dif < 0) {
         return false;  // the cell still holds the value of the previous lap
-      } else {
-        pos = s_->enqueue_pos.load(std::memory_order_relaxed);
+      } else if (!moved_on(s_->enqueue_pos, pos)) {
+        return false;  // a damaged cell: see moved_on
       }
     }
   }
@@ -120,8 +120,8 @@ class mpmc_queue : public detail::RingQueue<mpmc_queue<T, A>, detail::mpmc_state
         }
       } else if (dif < 0) {
         return false;  // no producer has published this cell yet
-      } else {
-        pos = s_->dequeue_pos.load(std::memory_order_relaxed);
+      } else if (!moved_on(s_->dequeue_pos, pos)) {
+        return false;  // a damaged cell: see moved_on
       }
     }
   }
@@ -130,6 +130,16 @@ class mpmc_queue : public detail::RingQueue<mpmc_queue<T, A>, detail::mpmc_state
   template <class, class, class>
   friend class detail::RegionObject;
   UNIMEM_HOST_DEVICE mpmc_queue(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
+  /// A cell ahead of @p pos was written after the ticket passed pos (the writer's release store
+  /// follows its ticket CAS, which the acquire load of the cell made visible), so the ticket reads
+  /// further on now. It can only read the same in a damaged region, where looping would spin for
+  /// ever. Reloads @p pos.
+  UNIMEM_HOST_DEVICE static bool moved_on(const Atomic<std::uint64_t> &ticket, std::uint64_t &pos) noexcept {
+    const std::uint64_t now = ticket.load(std::memory_order_relaxed);
+    const bool moved = now != pos;
+    pos = now;
+    return moved;
+  }
 };
 
 }  // namespace unimem

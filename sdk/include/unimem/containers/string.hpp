@@ -42,13 +42,18 @@ class basic_string {
   static Result<basic_string> attach(A &alloc, OffsetPtr<state> at) {
     auto s = detail::find_state(alloc, at, kTypeTag, "string");
     if (!s) return s.error();
+    const char *why = chars::damage(alloc, **s);
+    if (why == nullptr && ((*s)->size >= (*s)->capacity || (*s)->data.get_unchecked(alloc.base())[(*s)->size] != CharT())) {
+      why = "no terminator after its characters";
+    }
+    if (why != nullptr) return detail::damaged_state("string", at.offset(), why);
     return basic_string(chars(*s, detail::AllocatorRef<A>(alloc)));
   }
   template <class B>
   UNIMEM_HOST_DEVICE basic_string<CharT, B> rebind(B &other) const noexcept {
     return basic_string<CharT, B>(v_.rebind(other));
   }
-  void destroy() noexcept { v_.destroy(); }
+  void destroy() noexcept { v_.destroy_tagged(kTypeTag); }
 
   UNIMEM_HOST_DEVICE OffsetPtr<state> offset() const noexcept { return v_.offset(); }
   UNIMEM_HOST_DEVICE bool valid() const noexcept { return v_.valid(); }

@@ -52,7 +52,8 @@
 // Capacity: a MapGrowth::fixed map (the default, like cuco::static_map) never grows by itself:
 //   insert returns {end(), false} once the slots used (including tombstones, and for an instant
 //   inserts in flight) reach the load limit. MapGrowth::automatic rehashes on that insert instead
-//   (single writer, as above).
+//   (single writer, as above); not in device code, where a kernel's threads insert together: there
+//   every map is fixed, and the library's map kernels refuse an automatic one.
 // Iterator invalidation: rehash, reserve, clear and automatic growth invalidate every iterator;
 //   nothing else does.
 // K and V must be trivially copyable; Hash and KeyEqual are default-constructed where they are
@@ -199,7 +200,7 @@ class unordered_map
     return m;
   }
   void destroy() noexcept {
-    if (!s_) return;
+    if (!base::claim_state()) return;
     (void)a_.deallocate(s_->ctrl.template cast<void>());
     base::release_state();
   }
@@ -207,6 +208,7 @@ class unordered_map
   // ---- size ----
   UNIMEM_HOST_DEVICE size_type size() const noexcept { return s_->size.load(std::memory_order_relaxed); }
   UNIMEM_HOST_DEVICE bool empty() const noexcept { return size() == 0; }
+  UNIMEM_HOST_DEVICE MapGrowth growth() const noexcept { return static_cast<MapGrowth>(s_->growth); }
   /// @brief Slots in the table (a power of two, at least 8).
   UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->capacity; }
   UNIMEM_HOST_DEVICE float load_factor() const noexcept {
@@ -221,11 +223,7 @@ class unordered_map
   /// another thread assigns it). @return false if the key is absent.
   UNIMEM_HOST_DEVICE bool get(const K &key, V &out) const noexcept {
     const std::uint64_t i = locate(key).i_;
-    if (i == s_->capacity) return false;
-    if (!lock_value(i)) return false;  // erased meanwhile
-    out = slot(i).second;
-    unlock_value(i);
-    return true;
+    return i != s_->capacity && with_value(i, [&](std::uint8_t) { out = slot(i).second; });  // false: erased meanwhile
   }
 
   // ---- modifiers (concurrent unless noted in the header) ----
@@ -235,10 +233,12 @@ class unordered_map
     const std::uint64_t h = Hash{}(key);
     for (;;) {
       const Claim c = claim(key, h, value);
-      if (c.index != s_->capacity || s_->growth != static_cast<std::uint32_t>(MapGrowth::automatic)) {
-        return {at(c.index), c.claimed};
-      }
+#if defined(UNIMEM_DEVICE_PASS)
+      return {at(c.index), c.claimed};  // no growth in kernels (see the header)
+#else
+      if (c.index != s_->capacity || growth() != MapGrowth::automatic) return {at(c.index), c.claimed};
       if (!rehash(grown_capacity())) return {end(), false};
+#endif
     }
   }
   UNIMEM_HOST_DEVICE pair<iterator, bool> try_emplace(const K &key, const V &value) noexcept { return emplace(key, value); }
@@ -246,10 +246,7 @@ class unordered_map
   UNIMEM_HOST_DEVICE pair<iterator, bool> insert_or_assign(const K &key, const V &value) noexcept {
     pair<iterator, bool> r = emplace(key, value);
     if (r.second || r.first == end()) return r;
-    if (lock_value(r.first.i_)) {
-      slot(r.first.i_).second = value;
-      unlock_value(r.first.i_);
-    }
+    (void)with_value(r.first.i_, [&](std::uint8_t) { slot(r.first.i_).second = value; });
     return r;
   }
   /// @return 1 if @p key was erased, 0 if it was absent (or erased by another thread first).
@@ -257,8 +254,9 @@ class unordered_map
     const std::uint64_t i = locate(key).i_;
     return i != s_->capacity && erase_at(i) ? 1 : 0;
   }
-  /// @return the next element (single writer).
+  /// @return the next element (single writer); erase(end()) erases nothing and returns end().
   UNIMEM_HOST_DEVICE iterator erase(const_iterator pos) noexcept {
+    if (pos.i_ >= s_->capacity) return end();
     (void)erase_at(pos.i_);
     return at(next_full(pos.ctrl_, pos.cap_, pos.i_ + 1));
   }
@@ -286,17 +284,15 @@ class unordered_map
     if (slots > kMaxSlots || min_slots > kMaxSlots) return false;
     std::uint64_t cap = 8;
     while (cap < slots || cap < min_slots) cap <<= 1;
-    constexpr std::uint64_t align = alignof(value_type) > 8 ? alignof(value_type) : 8;
-    const std::uint64_t ctrl_bytes = align_up(cap, align);  // a byte per slot
-    const std::uint64_t lock_bytes = align_up(lock_words(cap) * 8, align);  // a bit per slot
-    const OffsetPtr<void> block = a_.allocate(ctrl_bytes + lock_bytes + cap * sizeof(value_type), align);
+    const TableLayout t = table_layout(cap);
+    const OffsetPtr<void> block = a_.allocate(t.total, kTableAlign);
     if (block.is_null()) return false;
     const OffsetPtr<Atomic<std::uint64_t>> old_ctrl = s_->ctrl;
     const OffsetPtr<value_type> old_slots = s_->slots;
     const std::uint64_t old_cap = s_->capacity;
     s_->ctrl = block.template cast<Atomic<std::uint64_t>>();
-    s_->locks = OffsetPtr<Atomic<std::uint64_t>>(block.offset() + ctrl_bytes);
-    s_->slots = OffsetPtr<value_type>(block.offset() + ctrl_bytes + lock_bytes);
+    s_->locks = OffsetPtr<Atomic<std::uint64_t>>(block.offset() + t.ctrl_bytes);
+    s_->slots = OffsetPtr<value_type>(block.offset() + t.ctrl_bytes + t.lock_bytes);
     s_->capacity = cap;
     clear();
     Atomic<std::uint64_t> *const old_groups = a_.address(old_ctrl);
@@ -320,6 +316,31 @@ class unordered_map
   friend class detail::RegionObject;
 
   static constexpr std::uint64_t kGroup = 8;  ///< slots per control word
+  /// The table is one block: a control byte per slot, a lock bit per slot, the slots, each part
+  /// aligned for the slots.
+  static constexpr std::uint64_t kTableAlign = alignof(value_type) > 8 ? alignof(value_type) : 8;
+  struct TableLayout {
+    std::uint64_t ctrl_bytes, lock_bytes, total;
+  };
+  UNIMEM_HOST_DEVICE static constexpr TableLayout table_layout(std::uint64_t cap) noexcept {
+    const std::uint64_t ctrl = align_up(cap, kTableAlign);
+    const std::uint64_t locks = align_up(lock_words(cap) * 8, kTableAlign);
+    return {ctrl, locks, ctrl + locks + cap * sizeof(value_type)};
+  }
+  /// What is out of range in a state another process wrote, or null (attach's check).
+  static const char *damage(A &alloc, const state &s) {
+    const std::uint64_t cap = s.capacity;
+    if (cap < kGroup || cap > kMaxSlots || !std::has_single_bit(cap)) return "capacity is not a power of two in range";
+    if (s.max_load_percent < 10 || s.max_load_percent > 95) return "max load outside [10, 95]";
+    if (s.growth > static_cast<std::uint32_t>(MapGrowth::automatic)) return "unknown growth";
+    if (s.size.load(std::memory_order_relaxed) > cap) return "size above capacity";
+    const TableLayout t = table_layout(cap);
+    if (s.locks.offset() != s.ctrl.offset() + t.ctrl_bytes || s.slots.offset() != s.locks.offset() + t.lock_bytes ||
+        !detail::holds_range(alloc, s.ctrl.offset(), t.total, kTableAlign)) {
+      return "table block outside the region";
+    }
+    return nullptr;
+  }
   static constexpr std::uint8_t kEmpty = 0;  ///< so detail::zero_lanes finds the empty slots
   static constexpr std::uint8_t kBusy = 1;
   static constexpr std::uint8_t kErased = 2;
@@ -444,36 +465,40 @@ class unordered_map
   }
   UNIMEM_HOST_DEVICE void publish(std::uint64_t i, std::uint64_t h, const K &key, const V &value) noexcept {
     ::new (&slot(i)) value_type(key, value);
+    // Counted before it is visible, so that an erase of it never takes the size below zero.
+    s_->size.fetch_add(1, std::memory_order_relaxed);
     // busy -> full: the byte is ours alone, so adding the difference carries into no other lane
     group(i / kGroup).fetch_add(in_lane(i, fingerprint(h) - kBusy), std::memory_order_release);
-    s_->size.fetch_add(1, std::memory_order_relaxed);
   }
-  /// Takes the lock bit of slot @p i. @return its control byte, or 0 (and no lock) if it is not full:
-  /// it was erased before the lock was ours, and while we hold it nobody else erases it.
-  UNIMEM_HOST_DEVICE std::uint8_t lock_value(std::uint64_t i) const noexcept {
+  /// Runs f(control byte) on slot @p i under its lock bit, if the slot is full (not erased before
+  /// the lock was ours; while we hold it nobody else erases it). @return whether f ran. The work is
+  /// done in the iteration that won the bit: on hardware that runs a warp in lock step, a lane that
+  /// lost must not wait in a loop of its own for a lane parked at this loop's exit.
+  template <class F>
+  UNIMEM_HOST_DEVICE bool with_value(std::uint64_t i, F &&f) const noexcept {
     Atomic<std::uint64_t> &word = lock_word(i);
     const std::uint64_t bit = lock_bit(i);
-    while ((word.fetch_or(bit, std::memory_order_acquire) & bit) != 0) {
-      while ((word.load(std::memory_order_relaxed) & bit) != 0) this_thread::yield();
+    for (;;) {
+      if ((word.fetch_or(bit, std::memory_order_acquire) & bit) == 0) {
+        const auto c = static_cast<std::uint8_t>(group(i / kGroup).load(std::memory_order_relaxed) >> shift_of(i));
+        const bool full = (c & kFull) != 0;
+        if (full) f(c);
+        word.fetch_and(~bit, std::memory_order_release);
+        return full;
+      }
+#if defined(UNIMEM_DEVICE_PASS)
+      this_thread::yield();
+#else
+      while ((word.load(std::memory_order_relaxed) & bit) != 0) this_thread::yield();  // read, not write, while held
+#endif
     }
-    const auto c = static_cast<std::uint8_t>(group(i / kGroup).load(std::memory_order_relaxed) >> shift_of(i));
-    if ((c & kFull) == 0) {
-      unlock_value(i);
-      return 0;
-    }
-    return c;
-  }
-  UNIMEM_HOST_DEVICE void unlock_value(std::uint64_t i) const noexcept {
-    lock_word(i).fetch_and(~lock_bit(i), std::memory_order_release);
   }
   UNIMEM_HOST_DEVICE bool erase_at(std::uint64_t i) noexcept {
-    const std::uint8_t c = lock_value(i);
-    if (c == 0) return false;  // erased by someone else
     // full -> erased, exactly: the byte is ours alone while we hold its lock, and larger than kErased
-    group(i / kGroup).fetch_sub(in_lane(i, c - kErased), std::memory_order_relaxed);
-    s_->size.fetch_sub(1, std::memory_order_relaxed);
-    unlock_value(i);
-    return true;
+    return with_value(i, [&](std::uint8_t c) {
+      group(i / kGroup).fetch_sub(in_lane(i, c - kErased), std::memory_order_relaxed);
+      s_->size.fetch_sub(1, std::memory_order_relaxed);
+    });
   }
   /// The first full slot at or after @p i, or @p cap.
   UNIMEM_HOST_DEVICE static std::uint64_t next_full(Atomic<std::uint64_t> *ctrl, std::uint64_t cap,

@@ -88,12 +88,9 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     }
     return v;
   }
-  /// @brief Frees the elements and the state; every handle on this vector is then dangling.
-  void destroy() noexcept {
-    if (!s_) return;
-    (void)a_.deallocate(s_->data.template cast<void>());
-    base::release_state();
-  }
+  /// @brief Frees the elements and the state. Every other handle on this vector is then dangling
+  /// (destroy() through one of them does nothing).
+  void destroy() noexcept { destroy_tagged(kTypeTag); }
 
   // ---- capacity ----
   UNIMEM_HOST_DEVICE size_type size() const noexcept { return s_->size; }
@@ -199,6 +196,21 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   template <class, class>
   friend class basic_string;
   UNIMEM_HOST_DEVICE vector(state *s, detail::AllocatorRef<A> a) noexcept : base(s, a) {}
+  /// destroy() of a state stamped with @p tag (a string's is its own).
+  void destroy_tagged(std::uint64_t tag) noexcept {
+    if (!base::claim_state(tag)) return;
+    (void)a_.deallocate(s_->data.template cast<void>());
+    base::release_state();
+  }
+  /// What is out of range in a state another process wrote, or null (attach's check).
+  static const char *damage(A &alloc, const state &s) {
+    if (s.size > s.capacity) return "size above capacity";
+    if (s.capacity > max_size()) return "capacity above max_size()";
+    if (s.capacity != 0 && !detail::holds_range(alloc, s.data.offset(), s.capacity * sizeof(T), alignof(T))) {
+      return "element block outside the region";
+    }
+    return nullptr;
+  }
 
   /// Capacity for at least @p n: doubling, so push_back is amortised O(1).
   UNIMEM_HOST_DEVICE bool grow(size_type n) noexcept {

@@ -81,6 +81,23 @@ Result<State *> find_state(A &alloc, OffsetPtr<State> at, std::uint64_t tag, std
   return s;
 }
 
+/// Whether [@p off, @p off + @p bytes) lies in @p alloc's region (for a region-less allocator, in
+/// one of its live blocks) and @p off is aligned to @p align: attach's check of a state's blocks.
+template <class A>
+bool holds_range(A &alloc, std::uint64_t off, std::uint64_t bytes, std::size_t align) {
+  if (off % align != 0) return false;
+  if constexpr (requires { alloc.usable_size(OffsetPtr<void>(off)); }) {
+    if (alloc.base() == nullptr) return alloc.usable_size(OffsetPtr<void>(off)) >= bytes;
+  }
+  return off <= alloc.extent() && alloc.extent() - off >= bytes;
+}
+
+/// attach's error for a state whose fields no container of this kind could have written.
+inline Error damaged_state(std::string_view what, std::uint64_t offset, std::string_view why) {
+  return Error(Errc::corrupt, std::string(what) + ": the state at offset " + std::to_string(offset) +
+                                  " is damaged (" + std::string(why) + ")");
+}
+
 /// Clears the tag (a later attach fails cleanly) and frees the state block.
 template <class State, class A>
 void destroy_state(const AllocatorRef<A> &a, State *s) noexcept {
@@ -89,8 +106,9 @@ void destroy_state(const AllocatorRef<A> &a, State *s) noexcept {
 }
 
 /// The handle part every container shares: {state address here, allocator}, attach by offset and
-/// rebind. Derived declares kTypeTag, kName, `template <class B> using rebound = ...` and befriends
-/// this class so that it can call Derived's (state *, AllocatorRef) constructor.
+/// rebind. Derived declares kTypeTag, kName, `template <class B> using rebound = ...`,
+/// `static const char *damage(A &, const State &)` (what is out of range in a state, or null), and
+/// befriends this class so that it can call those and Derived's (state *, AllocatorRef) constructor.
 template <class Derived, class State, class A>
 class RegionObject {
  public:
@@ -98,10 +116,13 @@ class RegionObject {
   using allocator_type = A;
 
   /// @brief The container whose state is at @p at in @p alloc's region (written by any process):
-  /// invalid_argument if the offset is outside the region or holds something else.
+  /// invalid_argument if the offset is outside the region or holds something else, corrupt if its
+  /// fields are out of range (sizes, capacities, blocks outside the region). Elements themselves
+  /// are not read: a damaged element block is not detected.
   static Result<Derived> attach(A &alloc, OffsetPtr<State> at) {
     auto s = find_state(alloc, at, Derived::kTypeTag, Derived::kName);
     if (!s) return s.error();
+    if (const char *why = Derived::damage(alloc, **s)) return damaged_state(Derived::kName, at.offset(), why);
     return Derived(*s, AllocatorRef<A>(alloc));
   }
   /// @brief The same container seen through @p other, another handle on the same region: e.g. the
@@ -125,9 +146,20 @@ class RegionObject {
   static Result<State *> new_state(const AllocatorRef<A> &a) {
     return create_state<State>(a, Derived::kTypeTag, Derived::kName);
   }
-  /// Frees the state (the derived class has freed what it points to) and nulls this handle.
+  /// The first step of destroy(): clears the state's tag if it still holds this container's, so that
+  /// of two handles on one container exactly one destroys it. A handle whose container was destroyed
+  /// through another (a copy, or Directory::destroy) claims nothing and reads none of the freed
+  /// state's fields: a freed block's first word is the heap's free-list link, never an odd tag.
+  /// Nulls this handle when it fails.
+  bool claim_state(std::uint64_t tag = Derived::kTypeTag) noexcept {
+    if (s_ == nullptr) return false;
+    if (__atomic_compare_exchange_n(&s_->tag, &tag, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return true;
+    s_ = nullptr;
+    return false;
+  }
+  /// Frees the claimed state (the derived class has freed what it points to) and nulls this handle.
   void release_state() noexcept {
-    destroy_state(a_, s_);
+    (void)a_.deallocate(a_.offset(s_).template cast<void>());
     s_ = nullptr;
   }
 

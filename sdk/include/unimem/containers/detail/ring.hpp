@@ -3,6 +3,7 @@
 // spin on Derived's try_push/try_pop. Derived initialises its own indices after create_ring().
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -23,7 +24,7 @@ class RingQueue : public RegionObject<Derived, State, A> {
   using size_type = std::size_t;
 
   void destroy() noexcept {
-    if (!this->s_) return;
+    if (!base::claim_state()) return;
     (void)this->a_.deallocate(this->s_->buffer.template cast<void>());
     base::release_state();
   }
@@ -64,6 +65,18 @@ class RingQueue : public RegionObject<Derived, State, A> {
     (*s)->buffer = buffer.template cast<Slot>();
     (*s)->mask = cap - 1;
     return s;
+  }
+
+ protected:
+  /// What is out of range in a state another process wrote, or null (attach's check): at least
+  /// two slots (with one, a push's sequence number would equal the next ticket), a power of two.
+  static const char *damage(A &alloc, const State &s) {
+    const std::uint64_t cap = s.mask + 1;
+    if (cap < 2 || !std::has_single_bit(cap) || cap > (std::uint64_t{1} << 47) / sizeof(Slot)) {
+      return "slot count is not a power of two of at least 2";
+    }
+    if (!holds_range(alloc, s.buffer.offset(), cap * sizeof(Slot), alignof(Slot))) return "slot buffer outside the region";
+    return nullptr;
   }
 
  private:

@@ -1,0 +1,206 @@
+// Containers under misuse and damage: a second destroy() through another handle, erase(end()),
+// and attach to states whose fields no container could have written (another process's bug, or a
+// damaged region). Each is refused or a no-op; none corrupts the region or hangs.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <string>
+
+#include "container_heap.hpp"
+#include "unimem/containers/directory.hpp"
+#include "unimem/containers/list.hpp"
+#include "unimem/containers/mpmc_queue.hpp"
+#include "unimem/containers/spsc_queue.hpp"
+#include "unimem/containers/string.hpp"
+#include "unimem/containers/unordered_map.hpp"
+#include "unimem/containers/vector.hpp"
+
+namespace unimem {
+namespace {
+
+template <class A>
+using Damage = test::HeapTest<A>;
+TYPED_TEST_SUITE(Damage, test::AllAllocators);
+
+// The state of container @p c, as another process could scribble on it.
+template <class C>
+typename C::state &state_of(const C &c, const typename C::allocator_type &alloc) {
+  return *c.offset().get_unchecked(alloc.base());
+}
+
+// Destroying through a second handle (or a moved-from copy) must not free anything again: the
+// heap's free-list link lives where the state's tag was, and the next blocks of that size would
+// then start at offset 0 or follow a link out of the heap.
+template <class C, class A, class... Args>
+void second_destroy_frees_nothing(A &alloc, Args... args) {
+  auto c = C::create(alloc, args...).value();
+  auto copy = c;
+  c.destroy();
+  EXPECT_FALSE(c.valid());
+  copy.destroy();
+  EXPECT_FALSE(copy.valid()) << "the stale handle was nulled";
+  std::set<std::uint64_t> offsets;
+  for (int i = 0; i < 3; ++i) {
+    auto fresh = C::create(alloc, args...).value();
+    EXPECT_TRUE(offsets.insert(fresh.offset().offset()).second) << "a block was handed out twice";
+    EXPECT_TRUE(C::attach(alloc, fresh.offset())) << "a fresh container attaches";
+  }
+}
+
+TYPED_TEST(Damage, ASecondDestroyThroughAnotherHandleFreesNothing) {
+  auto &a = *this->heap.alloc;
+  second_destroy_frees_nothing<vector<std::uint64_t, TypeParam>>(a, std::size_t{4});
+  second_destroy_frees_nothing<basic_string<char, TypeParam>>(a, std::string_view("text"));
+  second_destroy_frees_nothing<list<int, TypeParam>>(a);
+  second_destroy_frees_nothing<unordered_map<std::uint64_t, int, TypeParam>>(a, std::size_t{16});
+  second_destroy_frees_nothing<mpmc_queue<int, TypeParam>>(a, std::size_t{8});
+  second_destroy_frees_nothing<spsc_queue<int, TypeParam>>(a, std::size_t{8});
+}
+
+TYPED_TEST(Damage, MapEraseOfEndErasesNothing) {
+  auto m = unordered_map<std::uint64_t, int, TypeParam>::create(*this->heap.alloc, 100).value();
+  ASSERT_GE(m.capacity(), 64u) << "a lock word past the table's would be its first slot's key";
+  for (std::uint64_t k = 1; k < 300; k += 2) ASSERT_TRUE(m.emplace(k, 1).second);
+  const std::size_t before = m.size();
+  EXPECT_TRUE(m.erase(m.end()) == m.end());
+  EXPECT_TRUE(m.erase(m.find(2)) == m.end()) << "find of an absent key is end()";
+  EXPECT_EQ(m.size(), before);
+  for (std::uint64_t k = 1; k < 300; k += 2) ASSERT_TRUE(m.contains(k)) << k;
+  m.destroy();
+}
+
+TYPED_TEST(Damage, AttachRefusesStatesWithFieldsOutOfRange) {
+  auto &a = *this->heap.alloc;
+  const auto refused = [](const auto &r) { return !r && r.code() == Errc::corrupt; };
+
+  using Vec = vector<std::uint64_t, TypeParam>;
+  auto v = Vec::create(a, 8).value();
+  auto &vs = state_of(v, a);
+  vs.size = 9;
+  EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "size above capacity";
+  vs.size = 0;
+  const auto data = vs.data;
+  vs.data = OffsetPtr<std::uint64_t>(a.extent() - 8);
+  EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "elements outside the region";
+  vs.data = data;
+  EXPECT_TRUE(Vec::attach(a, v.offset()));
+  v.destroy();
+
+  using Str = basic_string<char, TypeParam>;
+  auto str = Str::create(a, "abc").value();
+  str.data()[3] = 'x';
+  EXPECT_TRUE(refused(Str::attach(a, str.offset()))) << "no terminator";
+  str.data()[3] = '\0';
+  EXPECT_TRUE(Str::attach(a, str.offset()));
+  str.destroy();
+
+  using Map = unordered_map<std::uint64_t, int, TypeParam>;
+  auto m = Map::create(a, 16).value();
+  auto &ms = state_of(m, a);
+  const auto cap = ms.capacity;
+  for (const std::uint64_t bad : {std::uint64_t{0}, std::uint64_t{4}, cap + 8, cap * 2}) {
+    ms.capacity = bad;
+    EXPECT_TRUE(refused(Map::attach(a, m.offset()))) << "capacity " << bad;
+  }
+  ms.capacity = cap;
+  for (const std::uint32_t bad : {0u, 9u, 96u, 1000u}) {
+    ms.max_load_percent = bad;
+    EXPECT_TRUE(refused(Map::attach(a, m.offset()))) << "max load " << bad;
+  }
+  ms.max_load_percent = Map::kDefaultMaxLoadPercent;
+  ms.growth = 7;
+  EXPECT_TRUE(refused(Map::attach(a, m.offset()))) << "growth";
+  ms.growth = 0;
+  ms.size.store(cap + 1, std::memory_order_relaxed);
+  EXPECT_TRUE(refused(Map::attach(a, m.offset()))) << "size";
+  ms.size.store(0, std::memory_order_relaxed);
+  const auto slots = ms.slots;
+  ms.slots = OffsetPtr<typename Map::value_type>(slots.offset() + 64);
+  EXPECT_TRUE(refused(Map::attach(a, m.offset()))) << "slots apart from the table";
+  ms.slots = slots;
+  EXPECT_TRUE(Map::attach(a, m.offset()));
+  m.destroy();
+
+  using Mpmc = mpmc_queue<int, TypeParam>;
+  auto q = Mpmc::create(a, 8).value();
+  auto &qs = state_of(q, a);
+  for (const std::uint64_t bad_mask : {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{1} << 40}) {
+    qs.mask = bad_mask;
+    EXPECT_TRUE(refused(Mpmc::attach(a, q.offset()))) << "mask " << bad_mask;
+  }
+  qs.mask = 7;
+  EXPECT_TRUE(Mpmc::attach(a, q.offset()));
+  q.destroy();
+
+  using Spsc = spsc_queue<int, TypeParam>;
+  auto sq = Spsc::create(a, 8).value();
+  state_of(sq, a).mask = 0;
+  EXPECT_TRUE(refused(Spsc::attach(a, sq.offset()))) << "one slot";
+  state_of(sq, a).mask = 7;
+  sq.destroy();
+
+  using List = list<int, TypeParam>;
+  auto l = List::create(a).value();
+  ASSERT_TRUE(l.push_back(1));
+  auto &ls = state_of(l, a);
+  const auto next = ls.sentinel.next;
+  ls.sentinel.next = OffsetPtr<detail::list_links>(a.extent() - 4);
+  EXPECT_TRUE(refused(List::attach(a, l.offset()))) << "sentinel leads outside";
+  ls.sentinel.next = next;
+  EXPECT_TRUE(List::attach(a, l.offset()));
+  l.destroy();
+}
+
+TYPED_TEST(Damage, ListClearFollowsTheLinksNotADamagedSize) {
+  auto l = list<int, TypeParam>::create(*this->heap.alloc).value();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(l.push_back(i));
+  state_of(l, *this->heap.alloc).size = 1000;  // clear() counted this down and spun for ever
+  l.clear();
+  EXPECT_EQ(l.size(), 0u);
+  EXPECT_TRUE(l.begin() == l.end());
+  l.destroy();
+}
+
+TYPED_TEST(Damage, MpmcQueueWithADamagedCellRefusesInsteadOfSpinning) {
+  auto q = mpmc_queue<int, TypeParam>::create(*this->heap.alloc, 8).value();
+  auto &s = state_of(q, *this->heap.alloc);
+  auto *cells = s.buffer.get_unchecked(this->heap.alloc->base());
+  cells[0].seq.store(5, std::memory_order_relaxed);  // ahead of the ticket (0), which no push or pop could have left
+  EXPECT_FALSE(q.try_push(1));
+  cells[0].seq.store(0, std::memory_order_relaxed);
+  ASSERT_TRUE(q.try_push(1));
+  cells[0].seq.store(7, std::memory_order_relaxed);  // ahead of what a pop of ticket 0 expects (1)
+  int out = 0;
+  EXPECT_FALSE(q.try_pop(out));
+  cells[0].seq.store(1, std::memory_order_relaxed);
+  EXPECT_TRUE(q.try_pop(out));
+  EXPECT_EQ(out, 1);
+  q.destroy();
+}
+
+}  // namespace
+}  // namespace unimem
+
+namespace unimem {
+namespace {
+
+TEST(DamagedDirectory, ANameWithoutItsNulIsNotReadPastItsField) {
+  test::Heap<ThreadLocalAllocator> heap;
+  auto &a = *heap.alloc;
+  auto dir = Directory<>::open(a).value();
+  ASSERT_TRUE(dir.create<vector<int>>("v", 4));
+  // The entries vector, reached as another process would: root -> directory state -> entries.
+  auto *ds = OffsetPtr<Directory<>::state>(a.root().load(std::memory_order_acquire)).get_unchecked(a.base());
+  auto entries = vector<directory_entry>::attach(a, ds->entries).value();
+  ASSERT_EQ(entries.size(), 1u);
+  std::memset(entries[0].name, 'n', sizeof entries[0].name);  // no NUL: strlen would run into the tag
+  const auto names = dir.names();
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(names[0], std::string(sizeof entries[0].name, 'n'));
+  EXPECT_EQ(dir.find<vector<int>>("v").code(), Errc::not_found);
+}
+
+}  // namespace
+}  // namespace unimem
