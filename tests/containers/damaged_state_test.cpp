@@ -131,6 +131,10 @@ TYPED_TEST(Damage, AttachRefusesStatesWithFieldsOutOfRange) {
     EXPECT_TRUE(refused(Mpmc::attach(a, q.offset()))) << "mask " << bad_mask;
   }
   qs.mask = 7;
+  const auto buffer = qs.buffer;
+  qs.buffer = decltype(qs.buffer)(a.extent() - 64);
+  EXPECT_TRUE(refused(Mpmc::attach(a, q.offset()))) << "slots outside the region";
+  qs.buffer = buffer;
   EXPECT_TRUE(Mpmc::attach(a, q.offset()));
   q.destroy();
 
@@ -149,6 +153,10 @@ TYPED_TEST(Damage, AttachRefusesStatesWithFieldsOutOfRange) {
   ls.sentinel.next = OffsetPtr<detail::list_links>(a.extent() - 4);
   EXPECT_TRUE(refused(List::attach(a, l.offset()))) << "sentinel leads outside";
   ls.sentinel.next = next;
+  const auto prev = ls.sentinel.prev;
+  ls.sentinel.prev = OffsetPtr<detail::list_links>(prev.offset() + 1);
+  EXPECT_TRUE(refused(List::attach(a, l.offset()))) << "sentinel's prev misaligned";
+  ls.sentinel.prev = prev;
   EXPECT_TRUE(List::attach(a, l.offset()));
   l.destroy();
 }

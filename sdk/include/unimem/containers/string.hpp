@@ -79,11 +79,14 @@ class basic_string {
   UNIMEM_HOST_DEVICE bool push_back(CharT c) noexcept { return append(&c, 1); }
   /// @return false (nothing changed) when the string is empty.
   UNIMEM_HOST_DEVICE bool pop_back() noexcept {
-    if (!v_.pop_back()) return false;
-    terminate();
-    return true;
+    if (empty()) return false;
+    data()[size() - 1] = CharT();  // the terminator first: a writer killed here leaves one in place
+    return v_.pop_back();
   }
-  UNIMEM_HOST_DEVICE void clear() noexcept { v_.clear(); terminate(); }
+  UNIMEM_HOST_DEVICE void clear() noexcept {
+    if (!empty()) data()[0] = CharT();
+    v_.clear();
+  }
   UNIMEM_HOST_DEVICE bool append(const CharT *p, size_type n) noexcept {
     if (n > max_size() - size()) return false;
     const size_type need = size() + n + 1;
@@ -93,9 +96,8 @@ class basic_string {
       if (!v_.grow(need)) return false;
       if (inside) p = begin() + at;
     }
-    const bool ok = v_.append(p, n);  // cannot fail with the room made above
-    terminate();
-    return ok;
+    data()[size() + n] = CharT();  // the terminator before the size that reaches it
+    return v_.append(p, n);  // cannot fail with the room made above
   }
   bool append(view_type s) noexcept { return append(s.data(), s.size()); }
   bool assign(view_type s) noexcept {

@@ -89,7 +89,7 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     return v;
   }
   /// @brief Frees the elements and the state. Every other handle on this vector is then dangling
-  /// (destroy() through one of them does nothing).
+  /// (destroy() through one does nothing until the memory is reused; see claim_state).
   void destroy() noexcept { destroy_tagged(kTypeTag); }
 
   // ---- capacity ----

@@ -147,12 +147,22 @@ class RegionObject {
     return create_state<State>(a, Derived::kTypeTag, Derived::kName);
   }
   /// The first step of destroy(): clears the state's tag if it still holds this container's, so that
-  /// of two handles on one container exactly one destroys it. A handle whose container was destroyed
-  /// through another (a copy, or Directory::destroy) claims nothing and reads none of the freed
-  /// state's fields: a freed block's first word is the heap's free-list link, never an odd tag.
-  /// Nulls this handle when it fails.
+  /// of two handles racing to destroy one container exactly one does. A handle whose container was
+  /// destroyed through another (a copy, or Directory::destroy) claims nothing and reads none of the
+  /// freed state's fields, as long as the block has not been handed out again: a freed region block
+  /// starts with the heap's free-list link, never an odd tag, and a freed block of a region-less
+  /// allocator is not a live block any more. (A new container of the same type in the reused block
+  /// would be claimed: this catches mistakes, it is no licence to destroy twice.) Nulls this handle
+  /// when it fails.
   bool claim_state(std::uint64_t tag = Derived::kTypeTag) noexcept {
     if (s_ == nullptr) return false;
+    // Without a region the state is a heap block of its own: once freed it is not to be read.
+    if constexpr (requires(A &x) { x.usable_size(OffsetPtr<void>{}); }) {
+      if (a_.get().base() == nullptr && a_.get().usable_size(a_.offset(s_).template cast<void>()) < sizeof(State)) {
+        s_ = nullptr;
+        return false;
+      }
+    }
     if (__atomic_compare_exchange_n(&s_->tag, &tag, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return true;
     s_ = nullptr;
     return false;
