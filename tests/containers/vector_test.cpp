@@ -167,6 +167,13 @@ TYPED_TEST(VectorConformance, SizesThatOverflowAreRefusedAndChangeNothing) {
   ASSERT_FALSE(too_big);
   EXPECT_EQ(too_big.error().code(), Errc::invalid_argument);
   expect_same(v, std::vector<std::uint64_t>{1, 2, 3, 4});
+  // erase(end()) and ranges outside [begin, end] erase nothing (the length would wrap).
+  EXPECT_EQ(v.erase(v.end()), v.end());
+  EXPECT_EQ(v.erase(v.begin() + 3, v.begin() + 2), v.end());
+  EXPECT_EQ(v.erase(v.begin() + 2, v.end() + 1), v.end());
+  expect_same(v, std::vector<std::uint64_t>{1, 2, 3, 4});
+  EXPECT_EQ(*v.erase(v.begin() + 1), 3u);
+  expect_same(v, std::vector<std::uint64_t>{1, 3, 4});
   v.destroy();
 
   auto s = basic_string<char, TypeParam>::create(alloc, "abc").value();

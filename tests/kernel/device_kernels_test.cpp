@@ -162,6 +162,17 @@ TEST_P(DeviceKernels, MapIsBuiltAndProbedConcurrently) {
   for (unsigned long long k = 0; k < n; ++k) ASSERT_EQ(map.find(k)->second, 3 * k) << k;
 }
 
+// The host emulation runs host code, where an automatic map grows, which is for one writer only.
+TEST_P(DeviceKernels, MapKernelsOfTheHostEmulationRefuseAnAutomaticMap) {
+  if (kBuild != kernels::KernelBuild::host) GTEST_SKIP() << "a GPU build's kernels never grow a map: nothing to refuse";
+  auto map = unordered_map<unsigned long long, unsigned long long>::create(*alloc, 16, MapGrowth::automatic).value();
+  auto *failures = counter();
+  const auto r = kernels::map_insert<kBuild>(stream, grid(1, 1, 64), map.rebind(kernel_alloc), 0, kernel_address(failures));
+  EXPECT_EQ(r.code(), Errc::invalid_argument);
+  EXPECT_EQ(map.size(), 0u) << "no thread ran";
+  map.destroy();
+}
+
 TEST_P(DeviceKernels, HostThreadsFeedKernelConsumersThroughAnMpmcQueue) {
   if (auto why = no_concurrent_host_atomics(); !why.empty()) GTEST_SKIP() << why;
   const LaunchConfig c = grid(16, 4, 32);

@@ -107,7 +107,8 @@ class Directory {
     if (!made && made.error().code() == Errc::already_exists) return find<C>(name);  // lost a race
     return made;
   }
-  /// @brief Destroys the container named @p name (as a C) and forgets the name.
+  /// @brief Destroys the container named @p name (as a C) and forgets the name. find's errors (a
+  /// damaged container is corrupt) keep the name; remove() forgets it without touching the container.
   template <class C>
   Result<void> destroy(std::string_view name) {
     ScopedLock guard(s_->lock);

@@ -53,9 +53,9 @@
 //   insert returns {end(), false} once the slots used (including tombstones, and for an instant
 //   inserts in flight) reach the load limit. MapGrowth::automatic rehashes on that insert instead
 //   (single writer, as above); not in device code, where a kernel's threads insert together: there
-//   every map is fixed, and the library's map kernels refuse an automatic one. The host emulation
-//   of kernels compiles the host code, which does grow: user kernels run there must not insert
-//   into an automatic map from several threads either.
+//   every map is fixed (inserts into a full one fail). The host emulation of kernels runs host
+//   code, which does grow, so the library's map kernels refuse an automatic map there, and user
+//   kernels run there must not insert into one from several threads either.
 // Iterator invalidation: rehash, reserve, clear and automatic growth invalidate every iterator;
 //   nothing else does.
 // K and V must be trivially copyable; Hash and KeyEqual are default-constructed where they are

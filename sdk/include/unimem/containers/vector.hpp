@@ -14,8 +14,8 @@
 // reserve, resize, shrink_to_fit) invalidates every iterator and pointer; insert and erase
 // invalidate those at or after the position; pop_back the last one.
 // Errors: operations that allocate return false / nullptr when the region is full and change
-// nothing; pop_back on an empty vector returns false (std leaves it undefined); host creation and
-// attach return Result.
+// nothing; pop_back on an empty vector returns false and erase(end()) erases nothing (std leaves
+// both undefined); host creation and attach return Result.
 // T must be trivially copyable: elements are bytes that every process and kernel reads as they are.
 #pragma once
 
@@ -179,10 +179,12 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     ++s_->size;
     return d + at;
   }
-  /// @return the element after the erased one.
+  /// @return the element after the erased one; erase(end()), or a range not within [begin(), end()],
+  /// erases nothing and returns end().
   UNIMEM_HOST_DEVICE iterator erase(const_iterator pos) noexcept { return erase(pos, pos + 1); }
   UNIMEM_HOST_DEVICE iterator erase(const_iterator first, const_iterator last) noexcept {
     T *d = begin();
+    if (first < d || last < first || last > end()) return end();
     const size_type at = static_cast<size_type>(first - d);
     const size_type n = static_cast<size_type>(last - first);
     detail::move_bytes(d + at, d + at + n, (s_->size - at - n) * sizeof(T));

@@ -147,7 +147,9 @@ class RegionObject {
     return create_state<State>(a, Derived::kTypeTag, Derived::kName);
   }
   /// The first step of destroy(): clears the state's tag if it still holds this container's, so that
-  /// of two handles racing to destroy one container exactly one does. A handle whose container was
+  /// of two handles racing to destroy one container in a region exactly one does (a region-less
+  /// allocator may free the block between its check and the CAS: that race is the caller's). A
+  /// handle whose container was
   /// destroyed through another (a copy, or Directory::destroy) claims nothing and reads none of the
   /// freed state's fields, as long as the block has not been handed out again: a freed region block
   /// starts with the heap's free-list link, never an odd tag, and a freed block of a region-less
