@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -96,13 +97,14 @@ ChildResult run_helper(const std::vector<std::string> &args, std::optional<uid_t
 }
 
 UnreadableMapper::UnreadableMapper(const std::string &name, std::optional<uid_t> run_as) {
+  const std::string path = "/" + name;  // built before fork: the child only makes system calls
   int ready[2];
-  if (pipe(ready) != 0) return;
+  if (pipe2(ready, O_CLOEXEC) != 0) return;
   const pid_t pid = fork();
   if (pid == 0) {
     close(ready[0]);
     if (run_as && (setgid(*run_as) != 0 || setuid(*run_as) != 0)) _exit(2);
-    const int fd = shm_open(("/" + name).c_str(), O_RDONLY, 0);
+    const int fd = shm_open(path.c_str(), O_RDONLY, 0);
     if (fd < 0 || mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED) _exit(3);
     prctl(PR_SET_DUMPABLE, 0);
     const char c = 'r';
@@ -112,9 +114,15 @@ UnreadableMapper::UnreadableMapper(const std::string &name, std::optional<uid_t>
   }
   close(ready[1]);
   char c = 0;
-  const bool up = pid > 0 && read(ready[0], &c, 1) == 1;
+  ssize_t got = -1;
+  while (pid > 0 && (got = read(ready[0], &c, 1)) < 0 && errno == EINTR) {
+  }
   close(ready[0]);
-  if (pid > 0 && !up) waitpid(pid, nullptr, 0);
+  const bool up = got == 1;
+  if (pid > 0 && !up) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
   pid_ = up ? pid : -1;
 }
 

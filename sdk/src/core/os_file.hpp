@@ -12,6 +12,9 @@
 
 namespace unimem::detail {
 
+/// Where glibc's shm_open keeps its objects on Linux.
+inline constexpr const char *kShmDir = "/dev/shm";
+
 inline Errc errc_of_file_errno(int err) noexcept {
   switch (err) {
     case ENOENT: return Errc::not_found;

@@ -5,6 +5,11 @@
 #include <numaif.h>
 #include <sys/mman.h>
 
+#ifndef MADV_POPULATE_READ  // glibc before 2.35 lacks the names of Linux 5.14's advice
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <string>
@@ -70,10 +75,18 @@ Result<void> host_free(const PageRange &range, FreeMode mode, std::size_t page) 
   return success();
 }
 
-// Whether this kernel knows MADV_POPULATE_* (5.14+): madvise checks the advice before it looks at
-// an empty range, so a zero-length call answers without touching memory.
+// Whether this kernel populates with MADV_POPULATE_* (5.14+): asked of one fresh page, which must
+// then be resident (an emulation layer may accept an advice it does not carry out).
 bool kernel_populates() {
-  static const bool known = madvise(reinterpret_cast<void *>(detail::os_page_size()), 0, MADV_POPULATE_READ) == 0;
+  static const bool known = [] {
+    const std::size_t page = detail::os_page_size();
+    void *p = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return false;
+    unsigned char in_core = 0;
+    const bool works = madvise(p, page, MADV_POPULATE_WRITE) == 0 && mincore(p, page, &in_core) == 0 && (in_core & 1);
+    munmap(p, page);
+    return works;
+  }();
   return known;
 }
 
@@ -85,7 +98,8 @@ bool populated(const PageRange &r, Access access) {
 // Faults in @p range (the caller's pages, @p own, widened to whole gmem pages). The widened range
 // may reach into neighbouring mappings that refuse the access (EINVAL: a read-only one for a
 // write; EFAULT: a PROT_NONE guard page), so the caller's own pages are tried alone next, and
-// read-only memory is brought in for reading. Without MADV_POPULATE_*, read-ahead is all there is.
+// read-only memory (EINVAL for a write) is brought in for reading. Without MADV_POPULATE_*,
+// read-ahead is all there is.
 Result<void> populate(const PageRange &range, const PageRange &own, Access access) {
   if (!kernel_populates()) {
     if (madvise(reinterpret_cast<void *>(range.begin), range.size(), MADV_WILLNEED) != 0) {
@@ -94,10 +108,12 @@ Result<void> populate(const PageRange &range, const PageRange &own, Access acces
     return success();
   }
   if (populated(range, access)) return success();
-  if ((errno == EINVAL || errno == EFAULT) &&
-      (populated(own, access) || (access == Access::write && populated(own, Access::read)))) {
+  if (errno != EINVAL && errno != EFAULT) return madvise_error("madvise(MADV_POPULATE)", errno);
+  if (populated(own, access) || (errno == EINVAL && access == Access::write && populated(own, Access::read))) {
     return success();
   }
+  // After check_mapped, ENOMEM here is memory running out (or the range unmapped meanwhile).
+  if (errno == ENOMEM) return Error::from_errno(Errc::out_of_memory, "madvise(MADV_POPULATE)", ENOMEM);
   return madvise_error("madvise(MADV_POPULATE)", errno);
 }
 

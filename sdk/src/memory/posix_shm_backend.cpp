@@ -146,11 +146,12 @@ Result<void> PosixShmBackend::destroy() {
   unmap();
   const std::string n = std::exchange(name_, {});
   // Another handle may have removed our region and someone made a new one under its name: that
-  // one is not ours to remove. stat needs no permission on the object (shm_open lives in /dev/shm
-  // on Linux); a name replaced between this check and the unlink is not caught.
+  // one is not ours to remove. lstat needs no permission on the object and, like shm_open, follows
+  // no link; a name replaced between this check and the unlink is not caught.
+  const std::string path = std::string(detail::kShmDir) + n;
   struct stat st {};
-  if (stat(("/dev/shm" + n).c_str(), &st) != 0) {
-    return errno == ENOENT ? success() : detail::file_error("stat('/dev/shm" + n + "')", errno);
+  if (lstat(path.c_str(), &st) != 0) {
+    return errno == ENOENT ? success() : detail::file_error("lstat('" + path + "')", errno);
   }
   if (Identity{st.st_dev, st.st_ino} != identity_) return success();
   if (shm_unlink(n.c_str()) != 0 && errno != ENOENT) return detail::file_error("shm_unlink('" + n + "')", errno);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "../core/os_file.hpp"
 #include "unimem/memory/backend/posix_shm_backend.hpp"
 #include "unimem/thread/detail/process.hpp"
 
@@ -17,7 +18,7 @@ namespace unimem {
 
 namespace {
 
-constexpr const char *kShmDir = "/dev/shm";
+using detail::kShmDir;
 
 struct DirCloser {
   void operator()(DIR *d) const noexcept { closedir(d); }

@@ -47,13 +47,17 @@ struct FreeEagerOptions {
 
 struct PrefetchOptions {
   std::size_t page_size = kDefaultPageSize;
-  Access access = Access::write;  ///< read: populate readable only (private memory maps the zero page)
+  /// read: populate readable only (private memory maps the zero page). A write prefetch of pages
+  /// the caller may only read populates them for reading.
+  Access access = Access::write;
 };
 
 /// @brief Releases the physical pages of the whole pages inside [addr, addr + size).
 Result<void> free_eager(void *addr, std::size_t size, const Stream &stream = {}, const FreeEagerOptions &options = {});
 
 /// @brief Makes the pages covering [addr, addr + size) resident on heterogeneous NUMA node @p hnid.
+/// Where the covering gmem page reaches into a neighbouring mapping that refuses the access (a
+/// guard page), only the OS pages of the range itself are sure to be brought in.
 Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream &stream = {},
                       const PrefetchOptions &options = {});
 
