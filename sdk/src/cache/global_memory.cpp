@@ -222,18 +222,12 @@ GlobalMemory::GlobalMemory(GlobalMemory &&) noexcept = default;
 GlobalMemory &GlobalMemory::operator=(GlobalMemory &&) noexcept = default;
 GlobalMemory::~GlobalMemory() = default;
 
-namespace {
-Error moved_from(const char *call) {
-  return Error(Errc::invalid_argument, std::string("GlobalMemory::") + call + ": a moved-from GlobalMemory");
-}
-}  // namespace
-
 int GlobalMemory::rank() const noexcept { return impl_ ? impl_->rank : -1; }
 int GlobalMemory::ranks() const noexcept { return impl_ ? impl_->ranks : 0; }
 MPI_Comm GlobalMemory::communicator() const noexcept { return impl_ ? impl_->comm : MPI_COMM_NULL; }
 
 Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
-  if (!impl_) return moved_from("allocate");
+  if (!impl_) return Error::moved_from("GlobalMemory", "allocate");
   auto &m = *impl_;
   auto mpi = m.mpi_lock();  // collectives too are MPI calls that SERIALIZED lets one thread make at a time
   // Every rank learns the smallest and largest size asked for, so all refuse a mismatch together.
@@ -275,7 +269,7 @@ Result<SegmentHandle> GlobalMemory::allocate(std::uint64_t bytes) {
 }
 
 Result<void> GlobalMemory::free(SegmentHandle segment) {
-  if (!impl_) return moved_from("free");
+  if (!impl_) return Error::moved_from("GlobalMemory", "free");
   auto &m = *impl_;
   Segment seg;
   {
@@ -297,41 +291,41 @@ Result<void> GlobalMemory::free(SegmentHandle segment) {
 }
 
 Result<std::uint64_t> GlobalMemory::size(SegmentHandle segment) const {
-  if (!impl_) return moved_from("size");
+  if (!impl_) return Error::moved_from("GlobalMemory", "size");
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
   return seg->size;
 }
 
 Result<std::span<std::byte>> GlobalMemory::local(SegmentHandle segment) const {
-  if (!impl_) return moved_from("local");
+  if (!impl_) return Error::moved_from("GlobalMemory", "local");
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
   return std::span<std::byte>(seg->base, seg->local_bytes);
 }
 
 Result<std::uint64_t> GlobalMemory::local_offset(SegmentHandle segment) const {
-  if (!impl_) return moved_from("local_offset");
+  if (!impl_) return Error::moved_from("GlobalMemory", "local_offset");
   auto seg = impl_->find(segment);
   if (!seg) return seg.error();
   return seg->local_offset;
 }
 
 Result<void> GlobalMemory::memory_get(const GlobalRange &src, void *dst) {
-  if (!impl_) return moved_from("memory_get");
+  if (!impl_) return Error::moved_from("GlobalMemory", "memory_get");
   if (dst == nullptr && src.size != 0) return Error(Errc::invalid_argument, "memory_get: null destination");
   const Transfer one{src, 0};
   return impl_->get({&one, 1}, {static_cast<std::byte *>(dst), src.size});
 }
 
 Result<void> GlobalMemory::memory_get(std::span<const Transfer> transfers, std::span<std::byte> buffer) {
-  if (!impl_) return moved_from("memory_get");
+  if (!impl_) return Error::moved_from("GlobalMemory", "memory_get");
   if (buffer.data() == nullptr && !buffer.empty()) return Error(Errc::invalid_argument, "memory_get: null buffer");
   return impl_->get(transfers, buffer);
 }
 
 Result<void> GlobalMemory::memory_put(const void *src, const GlobalRange &dst) {
-  if (!impl_) return moved_from("memory_put");
+  if (!impl_) return Error::moved_from("GlobalMemory", "memory_put");
   auto &m = *impl_;
   std::shared_lock windows(m.windows_mutex);
   if (src == nullptr && dst.size != 0) return Error(Errc::invalid_argument, "memory_put: null source");
@@ -351,7 +345,7 @@ Result<void> GlobalMemory::memory_put(const void *src, const GlobalRange &dst) {
 
 Result<CacheHandle> GlobalMemory::cached_get(WorkerCache &cache, DataId id, std::size_t size,
                                              std::span<const Transfer> transfers, AcquireOptions options) {
-  if (!impl_) return moved_from("cached_get");
+  if (!impl_) return Error::moved_from("GlobalMemory", "cached_get");
   // A hit needs no check: an entry of this layout was filled by this very list. On a miss, get()
   // checks the list before moving a byte, and a failed fill leaves no entry.
   options.layout = layout_of(size, transfers);
@@ -372,7 +366,7 @@ Result<CacheHandle> GlobalMemory::cached_get(WorkerCache &cache, DataId id, std:
 }
 
 Result<void> GlobalMemory::barrier() {
-  if (!impl_) return moved_from("barrier");
+  if (!impl_) return Error::moved_from("GlobalMemory", "barrier");
   auto &m = *impl_;
   std::shared_lock windows(m.windows_mutex);
   std::vector<MPI_Win> wins;

@@ -594,19 +594,13 @@ WorkerCache::WorkerCache(WorkerCache &&) noexcept = default;
 WorkerCache &WorkerCache::operator=(WorkerCache &&) noexcept = default;
 WorkerCache::~WorkerCache() = default;
 
-namespace {
-Error moved_from(const char *call) {
-  return Error(Errc::invalid_argument, std::string("WorkerCache::") + call + ": a moved-from WorkerCache");
-}
-}  // namespace
-
 Result<CacheHandle> WorkerCache::acquire_with(DataId id, std::size_t size, FillRef fill, const AcquireOptions &options) {
-  if (!impl_) return moved_from("acquire");
+  if (!impl_) return Error::moved_from("WorkerCache", "acquire");
   return impl_->acquire(id, size, fill, options);
 }
 
 Result<CacheHandle> WorkerCache::find(DataId id, const AcquireOptions &options) {
-  if (!impl_) return moved_from("find");
+  if (!impl_) return Error::moved_from("WorkerCache", "find");
   return impl_->find(id, options);
 }
 

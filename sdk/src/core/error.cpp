@@ -33,6 +33,11 @@ std::string Error::what() const {
   return s;
 }
 
+Error Error::moved_from(std::string_view type, std::string_view call) {
+  std::string t(type);
+  return Error(Errc::invalid_argument, t + "::" + std::string(call) + ": a moved-from " + t);
+}
+
 Error Error::from_errno(Errc code, std::string message, int err) {
   message += ": ";
   message += std::strerror(err);

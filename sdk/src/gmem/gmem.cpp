@@ -82,8 +82,7 @@ bool kernel_populates() {
     const std::size_t page = detail::os_page_size();
     void *p = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return false;
-    unsigned char in_core = 0;
-    const bool works = madvise(p, page, MADV_POPULATE_WRITE) == 0 && mincore(p, page, &in_core) == 0 && (in_core & 1);
+    const bool works = madvise(p, page, MADV_POPULATE_WRITE) == 0 && residency(p, page).value_or(Residency{}).resident == 1;
     munmap(p, page);
     return works;
   }();

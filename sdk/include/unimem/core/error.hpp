@@ -50,6 +50,8 @@ class Error {
 
   /// @brief An error with errno's description appended: "<message>: <strerror(err)>".
   static Error from_errno(Errc code, std::string message, int err);
+  /// @brief invalid_argument "<type>::<call>: a moved-from <type>", for objects whose state moved away.
+  static Error moved_from(std::string_view type, std::string_view call);
 
  private:
   Errc code_;

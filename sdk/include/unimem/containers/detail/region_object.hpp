@@ -159,11 +159,9 @@ class RegionObject {
   bool claim_state(std::uint64_t tag = Derived::kTypeTag) noexcept {
     if (s_ == nullptr) return false;
     // Without a region the state is a heap block of its own: once freed it is not to be read.
-    if constexpr (requires(A &x) { x.usable_size(OffsetPtr<void>{}); }) {
-      if (a_.get().base() == nullptr && a_.get().usable_size(a_.offset(s_).template cast<void>()) < sizeof(State)) {
-        s_ = nullptr;
-        return false;
-      }
+    if (!holds_range(a_.get(), a_.offset(s_).offset(), sizeof(State), alignof(State))) {
+      s_ = nullptr;
+      return false;
     }
     if (__atomic_compare_exchange_n(&s_->tag, &tag, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return true;
     s_ = nullptr;

@@ -42,14 +42,16 @@ class RingQueue : public RegionObject<Derived, State, A> {
   }
 
  protected:
+  /// Slots a region (at most 2^47 bytes) can hold.
+  static constexpr std::uint64_t kMaxSlots = (std::uint64_t{1} << 47) / sizeof(Slot);
+
   RingQueue() = default;
   UNIMEM_HOST_DEVICE RingQueue(State *s, AllocatorRef<A> a) noexcept : base(s, a) {}
 
   /// A stamped state whose buffer holds @p requested slots rounded up to a power of two (at least
   /// 2); invalid_argument for 0 or more than a region holds, out_of_memory when there is no room.
   static Result<State *> create_ring(const AllocatorRef<A> &a, std::size_t requested) {
-    constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 47;
-    if (requested == 0 || requested > kMaxBytes / sizeof(Slot)) {
+    if (requested == 0 || requested > kMaxSlots) {
       return Error(Errc::invalid_argument, std::string(Derived::kName) + ": capacity " + std::to_string(requested) +
                                                " is zero or larger than a region");
     }
@@ -72,7 +74,7 @@ class RingQueue : public RegionObject<Derived, State, A> {
   /// two slots (with one, a push's sequence number would equal the next ticket), a power of two.
   static const char *damage(A &alloc, const State &s) {
     const std::uint64_t cap = s.mask + 1;
-    if (cap < 2 || !std::has_single_bit(cap) || cap > (std::uint64_t{1} << 47) / sizeof(Slot)) {
+    if (cap < 2 || !std::has_single_bit(cap) || cap > kMaxSlots) {
       return "slot count is not a power of two of at least 2";
     }
     if (!holds_range(alloc, s.buffer.offset(), cap * sizeof(Slot), alignof(Slot))) return "slot buffer outside the region";
