@@ -78,13 +78,17 @@ TYPED_TEST(Damage, AttachRefusesStatesWithFieldsOutOfRange) {
   using Vec = vector<std::uint64_t, TypeParam>;
   auto v = Vec::create(a, 8).value();
   auto &vs = state_of(v, a);
-  vs.size = 9;
+  const auto good = vs;
+  vs.end = vs.limit + 8;
   EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "size above capacity";
-  vs.size = 0;
-  const auto data = vs.data;
-  vs.data = OffsetPtr<std::uint64_t>(a.extent() - 8);
+  vs.end = vs.data + 4;
+  EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "half an element";
+  // The same 8 elements, moved to the region's last 8 bytes (state-relative offsets).
+  const std::uint64_t state_at = v.offset().offset(), outside = a.extent() - 8;
+  vs.data = vs.end = outside - state_at;
+  vs.limit = vs.data + 8 * sizeof(std::uint64_t);
   EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "elements outside the region";
-  vs.data = data;
+  vs = good;
   EXPECT_TRUE(Vec::attach(a, v.offset()));
   v.destroy();
 

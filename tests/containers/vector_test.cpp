@@ -210,6 +210,34 @@ TYPED_TEST(VectorInRegion, DestroyedVectorDoesNotAttach) {
   EXPECT_FALSE((vector<int, TypeParam>::attach(*this->heap.alloc, at)));
 }
 
+// The element range is kept as offsets from the state (vector.hpp), which wrap when the block lies
+// below it: a freed block below the state is what the growth below is handed back.
+TYPED_TEST(VectorInRegion, ElementsBelowTheStateWork) {
+  auto &alloc = *this->heap.alloc;
+  constexpr std::size_t kBytes = 4096;
+  const OffsetPtr<void> low = alloc.allocate_offset(MemContext{}, kBytes);
+  ASSERT_FALSE(low.is_null());
+  auto v = vector<std::uint64_t, TypeParam>::create(alloc).value();
+  ASSERT_EQ(alloc.free_offset(MemContext{}, low), Errc::ok);
+  ASSERT_TRUE(v.reserve(kBytes / sizeof(std::uint64_t)));
+  const auto *state = v.offset().get_unchecked(alloc.base());
+  ASSERT_LT(static_cast<const void *>(v.data()), static_cast<const void *>(state)) << "the block was not reused";
+  for (std::uint64_t i = 0; i < 600; ++i) ASSERT_TRUE(v.push_back(i * 3));  // grows past the block
+  EXPECT_EQ(v.size(), 600u);
+  EXPECT_EQ(v.back(), 599u * 3);
+  auto again = vector<std::uint64_t, TypeParam>::attach(alloc, v.offset());
+  ASSERT_TRUE(again);
+  for (std::uint64_t i = 0; i < 600; ++i) ASSERT_EQ((*again)[i], i * 3);
+  EXPECT_TRUE(v.shrink_to_fit());
+  v.clear();
+  EXPECT_TRUE(v.shrink_to_fit());
+  EXPECT_EQ(v.capacity(), 0u);
+  EXPECT_EQ(v.data(), nullptr);
+  EXPECT_TRUE(v.push_back(7));
+  EXPECT_EQ(v[0], 7u);
+  v.destroy();
+}
+
 TYPED_TEST(VectorInRegion, RebindToAllocatorRefSharesTheState) {
   auto v = vector<int, TypeParam>::create(*this->heap.alloc).value();
   SlabAllocatorRef ref = this->heap.alloc->ref();

@@ -42,12 +42,11 @@ class basic_string {
   static Result<basic_string> attach(A &alloc, OffsetPtr<state> at) {
     auto s = detail::find_state(alloc, at, kTypeTag, "string");
     if (!s) return s.error();
+    const chars v(*s, detail::AllocatorRef<A>(alloc));
     const char *why = chars::damage(alloc, **s);
-    if (why == nullptr && ((*s)->size >= (*s)->capacity || (*s)->data.get_unchecked(alloc.base())[(*s)->size] != CharT())) {
-      why = "no terminator after its characters";
-    }
+    if (why == nullptr && (v.size() >= v.capacity() || v[v.size()] != CharT())) why = "no terminator after its characters";
     if (why != nullptr) return detail::damaged_state("string", at.offset(), why);
-    return basic_string(chars(*s, detail::AllocatorRef<A>(alloc)));
+    return basic_string(v);
   }
   template <class B>
   UNIMEM_HOST_DEVICE basic_string<CharT, B> rebind(B &other) const noexcept {
@@ -125,7 +124,7 @@ class basic_string {
     const std::basic_string<CharT> tail(view().substr(pos));  // s may point into this string
     const std::basic_string<CharT> what(s);
     if (!reserve(size() + what.size())) return false;
-    v_.s_->size = pos;
+    v_.set_size(pos);
     (void)append(what.data(), what.size());
     (void)append(tail.data(), tail.size());
     return true;

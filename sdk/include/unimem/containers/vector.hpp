@@ -2,8 +2,12 @@
 // region, so another process that maps the region, or a kernel, uses it in place.
 //
 // Layout (in the region; offsets only):
-//   struct state { uint64 tag; OffsetPtr<T> data; uint64 size; uint64 capacity; }
-//   data -> T[capacity], of which [0, size) are elements
+//   struct state { uint64 tag; uint64 data, end, limit; }
+//   data, end and limit are byte offsets from the state itself: the first element, one past the
+//   last, one past the storage (T[capacity], of which [0, size) are elements). They are the same
+//   in every view of the region, like offsets from its base, but reaching an element needs only the
+//   state: push_back reads two fields, as std::vector's reads its end and capacity pointers, where
+//   base-relative offsets plus counts cost it three more loads per element (docs/benchmarks.md).
 // The handle (this class) is {state address in this process or on the device, allocator}: it is
 // trivially copyable, owns nothing, and is rebound to another view of the region with rebind().
 // The state is freed by destroy(), once, by whoever owns the container.
@@ -39,9 +43,9 @@ namespace detail {
 template <class T>
 struct vector_state {
   std::uint64_t tag;
-  OffsetPtr<T> data;
-  std::uint64_t size;
-  std::uint64_t capacity;
+  std::uint64_t data;   // byte offsets from the state, modulo 2^64 (the block may lie below it);
+  std::uint64_t end;    // data == limit: no element block
+  std::uint64_t limit;
 };
 }  // namespace detail
 
@@ -93,21 +97,21 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   void destroy() noexcept { destroy_tagged(kTypeTag); }
 
   // ---- capacity ----
-  UNIMEM_HOST_DEVICE size_type size() const noexcept { return s_->size; }
-  UNIMEM_HOST_DEVICE bool empty() const noexcept { return s_->size == 0; }
-  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return s_->capacity; }
+  UNIMEM_HOST_DEVICE size_type size() const noexcept { return (s_->end - s_->data) / sizeof(T); }
+  UNIMEM_HOST_DEVICE bool empty() const noexcept { return s_->end == s_->data; }
+  UNIMEM_HOST_DEVICE size_type capacity() const noexcept { return (s_->limit - s_->data) / sizeof(T); }
   UNIMEM_HOST_DEVICE static constexpr size_type max_size() noexcept { return (std::uint64_t{1} << 47) / sizeof(T); }
   /// @return false (nothing changed) when the region has no room.
-  UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept { return n <= s_->capacity || reallocate(n); }
-  UNIMEM_HOST_DEVICE bool shrink_to_fit() noexcept { return s_->size == s_->capacity || reallocate(s_->size); }
+  UNIMEM_HOST_DEVICE bool reserve(size_type n) noexcept { return n <= capacity() || reallocate(n); }
+  UNIMEM_HOST_DEVICE bool shrink_to_fit() noexcept { return s_->end == s_->limit || reallocate(size()); }
 
   // ---- elements ----
-  UNIMEM_HOST_DEVICE T *data() const noexcept { return s_->capacity ? a_.address(s_->data) : nullptr; }
-  UNIMEM_HOST_DEVICE T &operator[](size_type i) const noexcept { return a_.address(s_->data)[i]; }
+  UNIMEM_HOST_DEVICE T *data() const noexcept { return s_->data != s_->limit ? at(s_->data) : nullptr; }
+  UNIMEM_HOST_DEVICE T &operator[](size_type i) const noexcept { return at(s_->data)[i]; }
   UNIMEM_HOST_DEVICE T &front() const noexcept { return (*this)[0]; }
-  UNIMEM_HOST_DEVICE T &back() const noexcept { return (*this)[s_->size - 1]; }
+  UNIMEM_HOST_DEVICE T &back() const noexcept { return at(s_->end)[-1]; }
   UNIMEM_HOST_DEVICE iterator begin() const noexcept { return data(); }
-  UNIMEM_HOST_DEVICE iterator end() const noexcept { return data() + s_->size; }
+  UNIMEM_HOST_DEVICE iterator end() const noexcept { return data() + size(); }
   UNIMEM_HOST_DEVICE const_iterator cbegin() const noexcept { return begin(); }
   UNIMEM_HOST_DEVICE const_iterator cend() const noexcept { return end(); }
 
@@ -117,51 +121,53 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   template <class... Args>
   UNIMEM_HOST_DEVICE T *emplace_back(Args &&...args) noexcept {
     state *const s = s_;
-    const size_type n = s->size;
-    if (UNIMEM_LIKELY(n < s->capacity)) {
-      T *p = ::new (a_.address(s->data) + n) T(static_cast<Args &&>(args)...);
-      s->size = n + 1;
+    const std::uint64_t e = s->end;
+    if (UNIMEM_LIKELY(e != s->limit)) {
+      T *p = ::new (at(e)) T(static_cast<Args &&>(args)...);
+      s->end = e + sizeof(T);
       return p;
     }
     const T v(static_cast<Args &&>(args)...);  // args may refer into the storage growth frees
-    if (!grow(n + 1)) return nullptr;
-    T *p = ::new (a_.address(s->data) + n) T(v);
-    s->size = n + 1;
+    if (!grow(size() + 1)) return nullptr;
+    T *p = ::new (at(s->end)) T(v);
+    s->end += sizeof(T);
     return p;
   }
   /// @return false (nothing changed) when the vector is empty.
   UNIMEM_HOST_DEVICE bool pop_back() noexcept {
-    if (s_->size == 0) return false;
-    --s_->size;
+    if (empty()) return false;
+    s_->end -= sizeof(T);
     return true;
   }
-  UNIMEM_HOST_DEVICE void clear() noexcept { s_->size = 0; }
+  UNIMEM_HOST_DEVICE void clear() noexcept { s_->end = s_->data; }
   /// @brief New elements are value-initialised (or copies of @p v). @return false when out of memory.
   UNIMEM_HOST_DEVICE bool resize(size_type n, const T &v = T()) noexcept {
-    if (n > s_->size) {
+    const size_type old = size();
+    if (n > old) {
       const T fill = v;
       if (!reserve(n)) return false;
-      T *d = a_.address(s_->data);
-      for (size_type i = s_->size; i < n; ++i) ::new (d + i) T(fill);
+      T *d = at(s_->data);
+      for (size_type i = old; i < n; ++i) ::new (d + i) T(fill);
     }
-    s_->size = n;
+    set_size(n);
     return true;
   }
   /// @brief Appends @p n elements copied from @p src. @return false when out of memory.
   UNIMEM_HOST_DEVICE bool append(const T *src, size_type n) noexcept {
     if (n == 0) return true;
-    if (n > max_size() - s_->size) return false;
-    if (s_->size + n > s_->capacity) {
+    const size_type old = size();
+    if (n > max_size() - old) return false;
+    if (old + n > capacity()) {
       if (src >= begin() && src < end()) {  // appending part of itself: the source moves with growth
-        const size_type at = static_cast<size_type>(src - begin());
-        if (!grow(s_->size + n)) return false;
-        src = begin() + at;
-      } else if (!grow(s_->size + n)) {
+        const size_type from = static_cast<size_type>(src - begin());
+        if (!grow(old + n)) return false;
+        src = begin() + from;
+      } else if (!grow(old + n)) {
         return false;
       }
     }
     detail::copy_bytes(end(), src, n * sizeof(T));
-    s_->size += n;
+    s_->end += n * sizeof(T);
     return true;
   }
   bool assign(std::initializer_list<T> values) noexcept {
@@ -170,14 +176,15 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   }
   /// @return the inserted element, or nullptr when out of memory (nothing changed).
   UNIMEM_HOST_DEVICE iterator insert(const_iterator pos, const T &v) noexcept {
-    const size_type at = static_cast<size_type>(pos - begin());
+    const size_type i = static_cast<size_type>(pos - begin());
+    const size_type n = size();
     const T copy = v;
-    if (s_->size == s_->capacity && !grow(s_->size + 1)) return nullptr;
-    T *d = a_.address(s_->data);
-    detail::move_bytes(d + at + 1, d + at, (s_->size - at) * sizeof(T));
-    ::new (d + at) T(copy);
-    ++s_->size;
-    return d + at;
+    if (s_->end == s_->limit && !grow(n + 1)) return nullptr;
+    T *d = at(s_->data);
+    detail::move_bytes(d + i + 1, d + i, (n - i) * sizeof(T));
+    ::new (d + i) T(copy);
+    s_->end += sizeof(T);
+    return d + i;
   }
   /// @return the element after the erased one; erase(end()), or a range not within [begin(), end()],
   /// erases nothing and returns end().
@@ -185,11 +192,11 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   UNIMEM_HOST_DEVICE iterator erase(const_iterator first, const_iterator last) noexcept {
     T *d = begin();
     if (first < d || last < first || last > end()) return end();
-    const size_type at = static_cast<size_type>(first - d);
+    const size_type i = static_cast<size_type>(first - d);
     const size_type n = static_cast<size_type>(last - first);
-    detail::move_bytes(d + at, d + at + n, (s_->size - at - n) * sizeof(T));
-    s_->size -= n;
-    return d + at;
+    detail::move_bytes(d + i, d + i + n, (size() - i - n) * sizeof(T));
+    s_->end -= n * sizeof(T);
+    return d + i;
   }
 
  private:
@@ -201,45 +208,65 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   /// destroy() of a state stamped with @p tag (a string's is its own).
   void destroy_tagged(std::uint64_t tag) noexcept {
     if (!base::claim_state(tag)) return;
-    (void)a_.deallocate(s_->data.template cast<void>());
+    (void)a_.deallocate(block());
     base::release_state();
   }
   /// What is out of range in a state another process wrote, or null (attach's check).
   static const char *damage(A &alloc, const state &s) {
-    if (s.size > s.capacity) return "size above capacity";
-    if (s.capacity > max_size()) return "capacity above max_size()";
-    if (s.capacity != 0 && !detail::holds_range(alloc, s.data.offset(), s.capacity * sizeof(T), alignof(T))) {
+    const std::uint64_t used = s.end - s.data, room = s.limit - s.data;
+    if (used > room) return "size above capacity";
+    if (used % sizeof(T) != 0 || room % sizeof(T) != 0) return "element range not a whole number of elements";
+    if (room / sizeof(T) > max_size()) return "capacity above max_size()";
+    const std::uint64_t here = reinterpret_cast<std::uintptr_t>(&s) - reinterpret_cast<std::uintptr_t>(alloc.base());
+    if (room != 0 && !detail::holds_range(alloc, here + s.data, room, alignof(T))) {
       return "element block outside the region";
     }
     return nullptr;
   }
 
+  /// The address @p rel bytes from the state (wrapping: the block may lie below it).
+  UNIMEM_HOST_DEVICE T *at(std::uint64_t rel) const noexcept {
+    return reinterpret_cast<T *>(reinterpret_cast<std::uintptr_t>(s_) + rel);
+  }
+  UNIMEM_HOST_DEVICE std::uint64_t rel(const void *p) const noexcept {
+    return reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(s_);
+  }
+  /// The element block as the allocator knows it, or null.
+  UNIMEM_HOST_DEVICE OffsetPtr<void> block() const noexcept {
+    return s_->data != s_->limit ? a_.offset(static_cast<void *>(at(s_->data))) : OffsetPtr<void>();
+  }
+  /// Shrinks or grows the size within the capacity; new elements are whatever the storage holds.
+  UNIMEM_HOST_DEVICE void set_size(size_type n) noexcept { s_->end = s_->data + n * sizeof(T); }
+
   /// Capacity for at least @p n: doubling, so push_back is amortised O(1).
   UNIMEM_HOST_DEVICE bool grow(size_type n) noexcept {
-    size_type want = s_->capacity * 2 < 4 ? 4 : s_->capacity * 2;
+    const size_type cap = capacity();
+    size_type want = cap * 2 < 4 ? 4 : cap * 2;
     if (want < n || want > max_size()) want = n;
     return reallocate(want);
   }
   /// Moves the elements to a block of exactly @p n (>= size) elements.
   UNIMEM_HOST_DEVICE bool reallocate(size_type n) noexcept {
     if (n > max_size()) return false;
+    const std::uint64_t used = s_->end - s_->data;
     if (n == 0) {
-      (void)a_.deallocate(s_->data.template cast<void>());
-      s_->data = OffsetPtr<T>();
-      s_->capacity = 0;
+      (void)a_.deallocate(block());
+      s_->data = s_->end = s_->limit = 0;
       return true;
     }
     OffsetPtr<void> p;
     if constexpr (alignof(T) <= 16) {
-      p = a_.reallocate(s_->data.template cast<void>(), n * sizeof(T));
+      p = a_.reallocate(block(), n * sizeof(T));
     } else {
       p = a_.allocate(n * sizeof(T), alignof(T));
-      if (!p.is_null() && s_->size) detail::copy_bytes(a_.address(p), a_.address(s_->data), s_->size * sizeof(T));
-      if (!p.is_null()) (void)a_.deallocate(s_->data.template cast<void>());
+      if (!p.is_null() && used) detail::copy_bytes(a_.address(p), at(s_->data), used);
+      if (!p.is_null()) (void)a_.deallocate(block());
     }
     if (p.is_null()) return false;
-    s_->data = p.template cast<T>();
-    s_->capacity = n;
+    const std::uint64_t d = rel(a_.address(p));
+    s_->end = d + used;
+    s_->limit = d + n * sizeof(T);
+    s_->data = d;
     return true;
   }
 };
