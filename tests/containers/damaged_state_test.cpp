@@ -1,12 +1,19 @@
 // Containers under misuse and damage: a second destroy() through another handle, erase(end()),
-// and attach to states whose fields no container could have written (another process's bug, or a
-// damaged region). Each is refused or a no-op; none corrupts the region or hangs.
+// attach to states whose fields no container could have written (another process's bug, or a
+// damaged region), and a writer killed mid-change. Each is refused or a no-op, or leaves a
+// container that attaches; none corrupts the region or hangs.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "container_heap.hpp"
 #include "unimem/containers/directory.hpp"
@@ -16,6 +23,7 @@
 #include "unimem/containers/string.hpp"
 #include "unimem/containers/unordered_map.hpp"
 #include "unimem/containers/vector.hpp"
+#include "unimem/memory/backend/posix_shm_backend.hpp"
 
 namespace unimem {
 namespace {
@@ -212,6 +220,46 @@ TEST(DamagedDirectory, ANameWithoutItsNulIsNotReadPastItsField) {
   ASSERT_EQ(names.size(), 1u);
   EXPECT_EQ(names[0], std::string(sizeof entries[0].name, 'n'));
   EXPECT_EQ(dir.find<vector<int>>("v").code(), Errc::not_found);
+}
+
+// A string whose writer is killed at any instant still attaches: each change writes the terminator
+// the new size needs before the size moves (append, resize, erase, pop_back, clear). The child
+// changes the string within room reserved beforehand, so it never allocates.
+TEST(KilledWriter, AStringWhoseWriterDiesAnywhereStillAttaches) {
+  const std::string name = "unimem-test-killed-writer-" + std::to_string(getpid());
+  auto backend = PosixShmBackend::create(name, std::size_t{16} << 20).value();
+  auto alloc = ThreadLocalAllocator::create(*backend, AllocatorId{1}).value();
+  using Str = basic_string<char, ThreadLocalAllocator>;
+  auto s = Str::create(*alloc).value();
+  const std::string chunk(1024, 'c');
+  constexpr std::size_t kSteps = 64;
+  ASSERT_TRUE(s.reserve(kSteps * (chunk.size() + 3000)));
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      for (;;) {
+        s.clear();
+        for (std::size_t k = 0; k < kSteps; ++k) {
+          (void)s.append(chunk);
+          (void)s.resize(s.size() + 3000, 'r');
+          s.erase(50, 1000);
+          (void)s.pop_back();
+          (void)s.resize(s.size() - 500);
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 1000));
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    auto again = Str::attach(*alloc, s.offset());
+    ASSERT_TRUE(again) << again.error().what() << " (round " << round << ")";
+    EXPECT_EQ(again->c_str()[again->size()], '\0');
+  }
+  s.destroy();
+  alloc.reset();
+  EXPECT_TRUE(backend->destroy());
 }
 
 }  // namespace

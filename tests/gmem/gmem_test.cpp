@@ -131,7 +131,8 @@ TEST(GmemPrefetch, OutwardRangeIsClippedToTheMapping) {
 }
 
 // The 2 MiB page around the caller's bytes reaches into neighbours that refuse the access: the
-// caller's own pages are still brought in, and read-only memory is brought in for reading.
+// caller's own pages are still brought in (and, once in place, count as hot), and read-only memory
+// is brought in for reading.
 TEST(GmemPrefetch, NeighboursThatRefuseTheAccessDoNotStopIt) {
   const std::size_t os = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   if (madvise(nullptr, 0, MADV_POPULATE_READ) != 0) GTEST_SKIP() << "this kernel has no MADV_POPULATE_* (before 5.14)";
@@ -141,9 +142,13 @@ TEST(GmemPrefetch, NeighboursThatRefuseTheAccessDoNotStopIt) {
     ASSERT_NE(p, MAP_FAILED);
     EXPECT_EQ(mprotect(p, os, neighbour), 0);
     EXPECT_EQ(mprotect(p + 2 * os, os, neighbour), 0);
+    clear_hotness();
     EXPECT_TRUE(prefetch(p + os + 5, 1, 0));
     auto res = residency(p + os, os);
     EXPECT_TRUE(res && res->resident == 1u) << "the caller's page was not populated";
+    EXPECT_EQ(hotness(p + os), 0u) << "the first prefetch brought the page in";
+    EXPECT_TRUE(prefetch(p + os + 5, 1, 0));
+    EXPECT_EQ(hotness(p + os), 1u) << "the second found the caller's page in place";
     munmap(p, 3 * os);
   }
   auto *ro = static_cast<char *>(mmap(nullptr, os, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));

@@ -94,28 +94,6 @@ bool populated(const PageRange &r, Access access) {
                  access == Access::write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0;
 }
 
-// Faults in @p range (the caller's pages, @p own, widened to whole gmem pages). The widened range
-// may reach into neighbouring mappings that refuse the access (EINVAL: a read-only one for a
-// write; EFAULT: a PROT_NONE guard page), so the caller's own pages are tried alone next, and
-// read-only memory (EINVAL for a write) is brought in for reading. Without MADV_POPULATE_*,
-// read-ahead is all there is.
-Result<void> populate(const PageRange &range, const PageRange &own, Access access) {
-  if (!kernel_populates()) {
-    if (madvise(reinterpret_cast<void *>(range.begin), range.size(), MADV_WILLNEED) != 0) {
-      return madvise_error("madvise(MADV_WILLNEED)", errno);
-    }
-    return success();
-  }
-  if (populated(range, access)) return success();
-  if (errno != EINVAL && errno != EFAULT) return madvise_error("madvise(MADV_POPULATE)", errno);
-  if (populated(own, access) || (errno == EINVAL && access == Access::write && populated(own, Access::read))) {
-    return success();
-  }
-  // After check_mapped, ENOMEM here is memory running out (or the range unmapped meanwhile).
-  if (errno == ENOMEM) return Error::from_errno(Errc::out_of_memory, "madvise(MADV_POPULATE)", ENOMEM);
-  return madvise_error("madvise(MADV_POPULATE)", errno);
-}
-
 Result<void> move_to_node(const PageRange &range, int node) {
   auto pages = detail::page_addresses(range);
   std::vector<int> nodes(pages.size(), node), status(pages.size(), 0);
@@ -125,24 +103,53 @@ Result<void> move_to_node(const PageRange &range, int node) {
   return success();
 }
 
+// Whether @p r is resident, and on @p node where there is more than one.
+Result<bool> in_place(const PageRange &r, int node, bool several_nodes) {
+  const void *p = reinterpret_cast<const void *>(r.begin);
+  auto resident = residency(p, r.size());
+  if (!resident) return resident.error();
+  if (resident->resident != resident->pages || !several_nodes) return resident->resident == resident->pages;
+  auto nodes = page_nodes(p, r.size());
+  if (!nodes) return nodes.error();
+  return std::all_of(nodes->begin(), nodes->end(), [&](int n) { return n == node; });
+}
+
 // Resident already (and on the node, where there is more than one): mark hot; else bring it there.
+// @p range is the caller's pages, @p own, widened to whole gmem pages; it may reach into neighbours
+// that refuse the access (EINVAL: a read-only one for a write; EFAULT: a PROT_NONE guard page), and
+// then the caller's own pages stand for it: in place already (hot), or brought in alone, read-only
+// memory for reading. Without MADV_POPULATE_*, read-ahead is all there is.
 Result<void> host_prefetch(const PageRange &range, const PageRange &own, int node, bool several_nodes,
                            const PrefetchOptions &o) {
-  const void *p = reinterpret_cast<const void *>(range.begin);
-  auto resident = residency(p, range.size());
-  if (!resident) return resident.error();
-  bool in_place = resident->resident == resident->pages;
-  if (in_place && several_nodes) {
-    auto nodes = page_nodes(p, range.size());
-    if (!nodes) return nodes.error();
-    in_place = std::all_of(nodes->begin(), nodes->end(), [&](int n) { return n == node; });
-  }
-  if (in_place) {
+  auto whole = in_place(range, node, several_nodes);
+  if (!whole) return whole.error();
+  if (*whole) {
     detail::mark_hot(range, o.page_size);
     return success();
   }
-  if (auto ok = populate(range, own, o.access); !ok) return ok;
-  return several_nodes ? move_to_node(range, node) : success();
+  if (!kernel_populates()) {
+    if (madvise(reinterpret_cast<void *>(range.begin), range.size(), MADV_WILLNEED) != 0) {
+      return madvise_error("madvise(MADV_WILLNEED)", errno);
+    }
+    return success();
+  }
+  PageRange brought = range;
+  if (!populated(range, o.access)) {
+    if (errno != EINVAL && errno != EFAULT) return madvise_error("madvise(MADV_POPULATE)", errno);
+    auto mine = in_place(own, node, several_nodes);
+    if (!mine) return mine.error();
+    if (*mine) {
+      detail::mark_hot(range, o.page_size);
+      return success();
+    }
+    if (!populated(own, o.access) && !(errno == EINVAL && o.access == Access::write && populated(own, Access::read))) {
+      // After check_mapped, ENOMEM here is memory running out (or the range unmapped meanwhile).
+      if (errno == ENOMEM) return Error::from_errno(Errc::out_of_memory, "madvise(MADV_POPULATE)", ENOMEM);
+      return madvise_error("madvise(MADV_POPULATE)", errno);
+    }
+    brought = own;
+  }
+  return several_nodes ? move_to_node(brought, node) : success();
 }
 
 // The GPU runtime's prefetch; "already there" by the runtime's record marks the pages hot instead.

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "unimem/containers/detail/copy.hpp"
 #include "unimem/containers/vector.hpp"
 
 namespace unimem {
@@ -79,52 +80,66 @@ class basic_string {
   /// @return false (nothing changed) when the string is empty.
   UNIMEM_HOST_DEVICE bool pop_back() noexcept {
     if (empty()) return false;
-    data()[size() - 1] = CharT();  // the terminator first: a writer killed here leaves one in place
-    return v_.pop_back();
+    truncate(size() - 1);
+    return true;
   }
-  UNIMEM_HOST_DEVICE void clear() noexcept {
-    if (!empty()) data()[0] = CharT();
-    v_.clear();
-  }
+  UNIMEM_HOST_DEVICE void clear() noexcept { truncate(0); }
   UNIMEM_HOST_DEVICE bool append(const CharT *p, size_type n) noexcept {
-    if (n > max_size() - size()) return false;
-    const size_type need = size() + n + 1;
-    if (need > v_.capacity()) {  // grow by doubling; p may point into the storage that moves
+    if (n == 0) return true;
+    const size_type old = size();
+    if (n > max_size() - old) return false;
+    if (old + n + 1 > v_.capacity()) {  // grow by doubling; p may point into the storage that moves
       const bool inside = p >= begin() && p < end();
       const size_type at = inside ? static_cast<size_type>(p - begin()) : 0;
-      if (!v_.grow(need)) return false;
+      if (!v_.grow(old + n + 1)) return false;
       if (inside) p = begin() + at;
     }
-    data()[size() + n] = CharT();  // the terminator before the size that reaches it
-    return v_.append(p, n);  // cannot fail with the room made above
+    // The old terminator is overwritten last, after the size has reached the new one.
+    CharT *d = data();
+    const CharT first = p[0];
+    detail::copy_bytes(d + old + 1, p + 1, (n - 1) * sizeof(CharT));
+    d[old + n] = CharT();
+    v_.set_size(old + n);
+    d[old] = first;
+    return true;
   }
   bool append(view_type s) noexcept { return append(s.data(), s.size()); }
   bool assign(view_type s) noexcept {
     if (!reserve(s.size())) return false;
-    v_.clear();
+    clear();
     return append(s);
   }
   basic_string &operator+=(view_type s) noexcept { (void)append(s); return *this; }
   basic_string &operator+=(CharT c) noexcept { (void)push_back(c); return *this; }
   UNIMEM_HOST_DEVICE bool resize(size_type n, CharT c = CharT()) noexcept {
-    if (n > max_size() || !v_.resize(n + 1, c)) return false;
-    v_.pop_back();
-    terminate();
+    const size_type old = size();
+    if (n <= old) {
+      truncate(n);
+      return true;
+    }
+    if (!reserve(n)) return false;
+    CharT *d = data();
+    for (size_type i = old + 1; i < n; ++i) d[i] = c;
+    d[n] = CharT();
+    v_.set_size(n);
+    d[old] = c;  // last, as in append
     return true;
   }
   /// @brief Removes up to @p n characters from @p pos (clamped to the end).
   UNIMEM_HOST_DEVICE void erase(size_type pos, size_type n = npos) noexcept {
     if (pos >= size()) return;
     if (n > size() - pos) n = size() - pos;
-    (void)v_.erase(begin() + pos, begin() + pos + n);
-    terminate();
+    // The tail moves with its terminator, so the string is terminated at either size.
+    CharT *d = data();
+    detail::move_bytes(d + pos, d + pos + n, (size() - pos - n + 1) * sizeof(CharT));
+    v_.set_size(size() - n);
   }
   bool insert(size_type pos, view_type s) {
     if (pos > size()) pos = size();
     const std::basic_string<CharT> tail(view().substr(pos));  // s may point into this string
     const std::basic_string<CharT> what(s);
     if (!reserve(size() + what.size())) return false;
-    v_.set_size(pos);
+    truncate(pos);
     (void)append(what.data(), what.size());
     (void)append(tail.data(), tail.size());
     return true;
@@ -144,7 +159,12 @@ class basic_string {
   friend class basic_string;
   UNIMEM_HOST_DEVICE explicit basic_string(chars v) noexcept : v_(v) {}
 
-  UNIMEM_HOST_DEVICE void terminate() noexcept { v_.data()[size()] = CharT(); }
+  // Every change of the size writes the terminator it needs first, so a writer killed at any point
+  // leaves a terminated string that attach accepts (its characters as far as they were written).
+  UNIMEM_HOST_DEVICE void truncate(size_type n) noexcept {
+    data()[n] = CharT();
+    v_.set_size(n);
+  }
 
   chars v_;
 };

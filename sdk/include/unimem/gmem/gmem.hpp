@@ -57,7 +57,8 @@ Result<void> free_eager(void *addr, std::size_t size, const Stream &stream = {},
 
 /// @brief Makes the pages covering [addr, addr + size) resident on heterogeneous NUMA node @p hnid.
 /// Where the covering gmem page reaches into a neighbouring mapping that refuses the access (a
-/// guard page), only the OS pages of the range itself are sure to be brought in.
+/// guard page), only the OS pages of the range itself are sure to be brought in, and their being
+/// resident already is what counts as hot.
 Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream &stream = {},
                       const PrefetchOptions &options = {});
 
