@@ -14,6 +14,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 #include "container_heap.hpp"
 #include "unimem/containers/directory.hpp"
@@ -79,6 +81,56 @@ TYPED_TEST(Damage, MapEraseOfEndErasesNothing) {
   m.destroy();
 }
 
+// A vector whose growth was cut between two of the state's three stores (its writer killed) is the
+// old vector or is refused: never a range over the freed block and whatever lies beside it.
+template <class Vec, class A>
+void torn_growth_is_refused(Vec &v, A &alloc, std::size_t capacity, bool expect_below) {
+  auto &s = state_of(v, alloc);
+  const auto old = s;
+  const std::vector<std::uint64_t> elements(v.begin(), v.end());
+  ASSERT_TRUE(v.reserve(capacity));
+  const auto grown = s;
+  ASSERT_NE(grown.data, old.data) << "the block did not move";
+  const auto here = reinterpret_cast<std::uintptr_t>(&s);
+  const bool below = here + grown.data < here + old.data;
+  if (expect_below) EXPECT_TRUE(below) << "the new block was meant to lie below the old one";
+  // The two states between the three stores, in vector::move_to's order for this direction.
+  auto first = old, second = old;
+  if (below) {
+    first.end = second.end = grown.end;
+    second.limit = grown.limit;
+  } else {
+    first.data = second.data = grown.data;
+    second.end = grown.end;
+  }
+  for (const auto &torn : {first, second}) {
+    s = torn;
+    const auto r = Vec::attach(alloc, v.offset());
+    EXPECT_TRUE(!r && r.code() == Errc::corrupt) << "a torn state attached";
+  }
+  s = grown;
+  EXPECT_TRUE(std::equal(elements.begin(), elements.end(), v.begin()));
+}
+
+TYPED_TEST(Damage, AGrowthCutShortIsRefusedNotMisread) {
+  auto &a = *this->heap.alloc;
+  using Vec = vector<std::uint64_t, TypeParam>;
+  auto v = Vec::create(a, 4).value();
+  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(v.push_back(i + 1));
+  torn_growth_is_refused(v, a, 100, false);
+  v.destroy();
+  if constexpr (!std::is_same_v<TypeParam, MallocAllocator>) {
+    // Into a freed block below: the other order.
+    const OffsetPtr<void> low = a.allocate_offset(MemContext{}, std::size_t{1} << 16);
+    ASSERT_FALSE(low.is_null());
+    auto w = Vec::create(a, 1000).value();
+    for (std::uint64_t i = 0; i < 1000; ++i) ASSERT_TRUE(w.push_back(i));
+    ASSERT_EQ(a.free_offset(MemContext{}, low), Errc::ok);
+    torn_growth_is_refused(w, a, (std::size_t{1} << 16) / sizeof(std::uint64_t), true);
+    w.destroy();
+  }
+}
+
 TYPED_TEST(Damage, AttachRefusesStatesWithFieldsOutOfRange) {
   auto &a = *this->heap.alloc;
   const auto refused = [](const auto &r) { return !r && r.code() == Errc::corrupt; };
@@ -91,8 +143,9 @@ TYPED_TEST(Damage, AttachRefusesStatesWithFieldsOutOfRange) {
   EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "size above capacity";
   vs.end = vs.data + 4;
   EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "half an element";
-  // The same 8 elements, moved to the region's last 8 bytes (state-relative offsets).
-  const std::uint64_t state_at = v.offset().offset(), outside = a.extent() - 8;
+  // The same 8 elements, moved to the region's last bytes (state-relative offsets; aligned, so that
+  // the range is what is refused).
+  const std::uint64_t state_at = v.offset().offset(), outside = (a.extent() - 8) & ~std::uint64_t{7};
   vs.data = vs.end = outside - state_at;
   vs.limit = vs.data + 8 * sizeof(std::uint64_t);
   EXPECT_TRUE(refused(Vec::attach(a, v.offset()))) << "elements outside the region";

@@ -116,13 +116,18 @@ TYPED_TEST(VectorConformance, StringMatchesStdString) {
   std::mt19937 rng(7);
   for (int step = 0; step < 5000; ++step) {
     const unsigned x = rng();
-    switch (x % 7) {
+    switch (x % 8) {
       case 0: ASSERT_TRUE(str.push_back(static_cast<char>('a' + x % 26))); ref.push_back(static_cast<char>('a' + x % 26)); break;
       case 1: ASSERT_TRUE(str.append("xyz")); ref.append("xyz"); break;
       case 2: ASSERT_EQ(str.pop_back(), !ref.empty()); if (!ref.empty()) ref.pop_back(); break;
       case 3: { const std::size_t p = x % (ref.size() + 1); str.erase(p, 3); ref.erase(p, 3); break; }
       case 4: { const std::size_t p = x % (ref.size() + 1); ASSERT_TRUE(str.insert(p, str.view().substr(0, 4))); ref.insert(p, ref.substr(0, 4)); break; }
       case 5: ASSERT_TRUE(str.resize(x % 64, '#')); ref.resize(x % 64, '#'); break;
+      case 6: {  // from itself: a prefix, or a part after the start
+        const std::size_t p = x % 3 == 0 ? 0 : x % (ref.size() + 1);
+        ASSERT_TRUE(str.assign(str.view().substr(p, 5))); ref = ref.substr(p, 5);
+        break;
+      }
       default: if (x % 13 == 0) { str.clear(); ref.clear(); } break;
     }
     ASSERT_EQ(str.view(), ref) << "step " << step;

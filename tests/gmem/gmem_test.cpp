@@ -136,20 +136,24 @@ TEST(GmemPrefetch, OutwardRangeIsClippedToTheMapping) {
 TEST(GmemPrefetch, NeighboursThatRefuseTheAccessDoNotStopIt) {
   const std::size_t os = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   if (madvise(nullptr, 0, MADV_POPULATE_READ) != 0) GTEST_SKIP() << "this kernel has no MADV_POPULATE_* (before 5.14)";
-  for (const int neighbour : {PROT_READ, PROT_NONE}) {
-    SCOPED_TRACE(neighbour == PROT_READ ? "read-only neighbour" : "guard page neighbour");
-    auto *p = static_cast<char *>(mmap(nullptr, 3 * os, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    ASSERT_NE(p, MAP_FAILED);
-    EXPECT_EQ(mprotect(p, os, neighbour), 0);
-    EXPECT_EQ(mprotect(p + 2 * os, os, neighbour), 0);
+  // The caller's page, and neighbours in its 2 MiB page that refuse: on both sides, or only above
+  // (then the refused populate has brought the caller's page in before it stopped).
+  const auto check = [&](std::size_t mine, std::initializer_list<std::size_t> refusing, int prot) {
+    Region r(kPage);
+    char *own = r.data() + mine * os;
+    for (const std::size_t n : refusing) ASSERT_EQ(mprotect(r.data() + n * os, os, prot), 0);
     clear_hotness();
-    EXPECT_TRUE(prefetch(p + os + 5, 1, 0));
-    auto res = residency(p + os, os);
+    EXPECT_TRUE(prefetch(own + 5, 1, 0));
+    auto res = residency(own, os);
     EXPECT_TRUE(res && res->resident == 1u) << "the caller's page was not populated";
-    EXPECT_EQ(hotness(p + os), 0u) << "the first prefetch brought the page in";
-    EXPECT_TRUE(prefetch(p + os + 5, 1, 0));
-    EXPECT_EQ(hotness(p + os), 1u) << "the second found the caller's page in place";
-    munmap(p, 3 * os);
+    EXPECT_EQ(hotness(own), 0u) << "the first prefetch brought the page in";
+    EXPECT_TRUE(prefetch(own + 5, 1, 0));
+    EXPECT_EQ(hotness(own), 1u) << "the second found the caller's page in place";
+  };
+  for (const int prot : {PROT_READ, PROT_NONE}) {
+    SCOPED_TRACE(prot == PROT_READ ? "read-only neighbours" : "guard page neighbours");
+    check(9, {8, 10}, prot);
+    check(0, {1}, prot);
   }
   auto *ro = static_cast<char *>(mmap(nullptr, os, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(ro, MAP_FAILED);

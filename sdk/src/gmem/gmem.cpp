@@ -133,11 +133,12 @@ Result<void> host_prefetch(const PageRange &range, const PageRange &own, int nod
     }
     return success();
   }
+  // Asked before populating: a refused populate has already brought in the pages below the refusal.
+  auto mine = range == own ? whole : in_place(own, node, several_nodes);
+  if (!mine) return mine.error();
   PageRange brought = range;
   if (!populated(range, o.access)) {
     if (errno != EINVAL && errno != EFAULT) return madvise_error("madvise(MADV_POPULATE)", errno);
-    auto mine = in_place(own, node, several_nodes);
-    if (!mine) return mine.error();
     if (*mine) {
       detail::mark_hot(range, o.page_size);
       return success();

@@ -28,7 +28,7 @@ class basic_string {
   using view_type = std::basic_string_view<CharT>;
   using state = typename chars::state;
   static constexpr size_type npos = ~size_type{0};
-  static constexpr std::uint64_t kTypeTag = detail::type_tag<CharT>("unimem::basic_string");
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<CharT>("unimem::basic_string.v2");  // as vector's
 
   basic_string() = default;
 
@@ -99,12 +99,15 @@ class basic_string {
     const CharT first = p[0];
     detail::copy_bytes(d + old + 1, p + 1, (n - 1) * sizeof(CharT));
     d[old + n] = CharT();
+    detail::store_order();
     v_.set_size(old + n);
+    detail::store_order();
     d[old] = first;
     return true;
   }
   bool append(view_type s) noexcept { return append(s.data(), s.size()); }
-  bool assign(view_type s) noexcept {
+  bool assign(view_type s) {
+    if (s.data() >= begin() && s.data() <= end()) return assign(std::basic_string<CharT>(s));  // clear() would cut it
     if (!reserve(s.size())) return false;
     clear();
     return append(s);
@@ -121,7 +124,9 @@ class basic_string {
     CharT *d = data();
     for (size_type i = old + 1; i < n; ++i) d[i] = c;
     d[n] = CharT();
+    detail::store_order();
     v_.set_size(n);
+    detail::store_order();
     d[old] = c;  // last, as in append
     return true;
   }
@@ -132,6 +137,7 @@ class basic_string {
     // The tail moves with its terminator, so the string is terminated at either size.
     CharT *d = data();
     detail::move_bytes(d + pos, d + pos + n, (size() - pos - n + 1) * sizeof(CharT));
+    detail::store_order();
     v_.set_size(size() - n);
   }
   bool insert(size_type pos, view_type s) {
@@ -163,6 +169,7 @@ class basic_string {
   // leaves a terminated string that attach accepts (its characters as far as they were written).
   UNIMEM_HOST_DEVICE void truncate(size_type n) noexcept {
     data()[n] = CharT();
+    detail::store_order();
     v_.set_size(n);
   }
 

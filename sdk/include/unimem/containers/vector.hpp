@@ -69,7 +69,8 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   using const_iterator = const T *;
 
   using typename base::state;
-  static constexpr std::uint64_t kTypeTag = detail::type_tag<T>("unimem::vector");
+  // ".v2": the state-relative layout; states of the earlier one do not attach (invalid_argument).
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<T>("unimem::vector.v2");
   static constexpr std::string_view kName = "vector";
   template <class B>
   using rebound = vector<T, B>;
@@ -250,8 +251,10 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     if (n > max_size()) return false;
     const std::uint64_t used = s_->end - s_->data;
     if (n == 0) {
-      (void)a_.deallocate(block());
-      s_->data = s_->end = s_->limit = 0;
+      const OffsetPtr<void> old = block();
+      s_->limit = s_->data;  // no block, before it is freed
+      detail::store_order();
+      (void)a_.deallocate(old);
       return true;
     }
     OffsetPtr<void> p;
@@ -263,11 +266,29 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
       if (!p.is_null()) (void)a_.deallocate(block());
     }
     if (p.is_null()) return false;
-    const std::uint64_t d = rel(a_.address(p));
-    s_->end = d + used;
-    s_->limit = d + n * sizeof(T);
-    s_->data = d;
+    move_to(rel(a_.address(p)), used, n * sizeof(T));
     return true;
+  }
+  /// Points the state at the block @p d (holding @p used bytes of elements, room for @p room) in an
+  /// order that leaves, at every step, the old state or one that attach refuses: fields of both
+  /// blocks describe a range that wraps (a capacity above max_size()) or ends before it begins.
+  /// The old fields go first where the new block lies above the old one, the new start last where
+  /// it lies below. (The block moved already; a writer killed here loses the vector, not the region.)
+  UNIMEM_HOST_DEVICE void move_to(std::uint64_t d, std::uint64_t used, std::uint64_t room) noexcept {
+    const auto here = reinterpret_cast<std::uintptr_t>(s_);
+    if (here + d > here + s_->data) {
+      s_->data = d;
+      detail::store_order();
+      s_->end = d + used;
+      detail::store_order();
+      s_->limit = d + room;
+    } else {
+      s_->end = d + used;
+      detail::store_order();
+      s_->limit = d + room;
+      detail::store_order();
+      s_->data = d;
+    }
   }
 };
 

@@ -58,7 +58,7 @@ Result<void> free_eager(void *addr, std::size_t size, const Stream &stream = {},
 /// @brief Makes the pages covering [addr, addr + size) resident on heterogeneous NUMA node @p hnid.
 /// Where the covering gmem page reaches into a neighbouring mapping that refuses the access (a
 /// guard page), only the OS pages of the range itself are sure to be brought in, and their being
-/// resident already is what counts as hot.
+/// in place already is what counts as hot (with MADV_POPULATE_*, Linux 5.14+).
 Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream &stream = {},
                       const PrefetchOptions &options = {});
 
@@ -67,7 +67,8 @@ Result<void> prefetch(const void *addr, std::size_t size, int hnid, const Stream
 Result<int> numa_id();
 
 /// @brief How many times prefetch found the page of @p page_size that holds @p addr already resident
-/// on its target. free_eager of a page resets its count. Thread-safe.
+/// on its target (next to a neighbour that refuses the access, the caller's own pages in it: see
+/// prefetch). free_eager of a page resets its count. Thread-safe.
 std::uint32_t hotness(const void *addr, std::size_t page_size = kDefaultPageSize);
 
 /// @brief Forgets every hotness count.

@@ -1,5 +1,6 @@
 // Byte copies for trivially copyable elements, on host and device: libc's memcpy/memmove on the
-// host, loops on the device (CUDA and HIP have memcpy but no overlapping memmove).
+// host, loops on the device (CUDA and HIP have memcpy but no overlapping memmove); and the order
+// of a container's own stores, for writers killed between two of them.
 #pragma once
 
 #include <cstddef>
@@ -31,5 +32,10 @@ UNIMEM_HOST_DEVICE inline void move_bytes(void *dst, const void *src, std::size_
   std::memmove(dst, src, n);
 #endif
 }
+
+/// The stores before this point are made before those after it, as far as the compiler goes: a
+/// process killed between two of them leaves them in program order. (No fence: the order other
+/// threads see is not in question; a single writer excludes them.)
+UNIMEM_HOST_DEVICE inline void store_order() noexcept { asm volatile("" ::: "memory"); }
 
 }  // namespace unimem::detail
