@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -241,6 +242,23 @@ TYPED_TEST(VectorInRegion, ElementsBelowTheStateWork) {
   EXPECT_TRUE(v.push_back(7));
   EXPECT_EQ(v[0], 7u);
   v.destroy();
+}
+
+// A string's terminator lies past its characters: growth into a block that held other bytes must
+// bring it along.
+TYPED_TEST(VectorInRegion, StringGrowthKeepsTheTerminator) {
+  auto &alloc = *this->heap.alloc;
+  auto s = basic_string<char, TypeParam>::create(alloc, "abc").value();
+  constexpr std::size_t kBytes = 4096;
+  const OffsetPtr<void> used = alloc.allocate_offset(MemContext{}, kBytes);
+  ASSERT_FALSE(used.is_null());
+  std::memset(alloc.base() + used.offset(), 'x', kBytes);
+  ASSERT_EQ(alloc.free_offset(MemContext{}, used), Errc::ok);
+  ASSERT_TRUE(s.reserve(kBytes - 1));
+  ASSERT_EQ(static_cast<void *>(s.data()), static_cast<void *>(alloc.base() + used.offset())) << "the block was not reused";
+  EXPECT_EQ(s.c_str()[3], '\0');
+  EXPECT_TRUE((basic_string<char, TypeParam>::attach(alloc, s.offset())));
+  s.destroy();
 }
 
 TYPED_TEST(VectorInRegion, RebindToAllocatorRefSharesTheState) {

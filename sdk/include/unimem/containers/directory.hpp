@@ -45,7 +45,8 @@ class Directory {
     Mutex lock;
     OffsetPtr<typename entries_type::state> entries;
   };
-  static constexpr std::uint64_t kTypeTag = detail::type_tag<directory_entry>("unimem::Directory");
+  // ".v2": its entries are a vector of the state-relative layout (vector.hpp).
+  static constexpr std::uint64_t kTypeTag = detail::type_tag<directory_entry>("unimem::Directory.v2");
 
   /// @brief The region's directory, created on first use by any process.
   static Result<Directory> open(A &alloc) {

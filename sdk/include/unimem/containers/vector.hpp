@@ -246,34 +246,32 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     if (want < n || want > max_size()) want = n;
     return reallocate(want);
   }
-  /// Moves the elements to a block of exactly @p n (>= size) elements.
+  /// Moves the elements to a block of exactly @p n (>= size) elements: a new block, the state
+  /// repointed (move_to), and only then the old block freed, so that no state a writer killed on
+  /// the way leaves behind reaches freed memory.
   UNIMEM_HOST_DEVICE bool reallocate(size_type n) noexcept {
     if (n > max_size()) return false;
     const std::uint64_t used = s_->end - s_->data;
+    const OffsetPtr<void> old = block();
     if (n == 0) {
-      const OffsetPtr<void> old = block();
       s_->limit = s_->data;  // no block, before it is freed
-      detail::store_order();
-      (void)a_.deallocate(old);
-      return true;
-    }
-    OffsetPtr<void> p;
-    if constexpr (alignof(T) <= 16) {
-      p = a_.reallocate(block(), n * sizeof(T));
     } else {
-      p = a_.allocate(n * sizeof(T), alignof(T));
-      if (!p.is_null() && used) detail::copy_bytes(a_.address(p), at(s_->data), used);
-      if (!p.is_null()) (void)a_.deallocate(block());
+      const OffsetPtr<void> p = a_.allocate(n * sizeof(T), alignof(T));
+      if (p.is_null()) return false;
+      // The whole old room that fits, not only the elements: a string's terminator lies past them.
+      const std::uint64_t room = s_->limit - s_->data, keep = room < n * sizeof(T) ? room : n * sizeof(T);
+      if (keep) detail::copy_bytes(a_.address(p), at(s_->data), keep);
+      move_to(rel(a_.address(p)), used, n * sizeof(T));
     }
-    if (p.is_null()) return false;
-    move_to(rel(a_.address(p)), used, n * sizeof(T));
+    detail::store_order();
+    (void)a_.deallocate(old);
     return true;
   }
   /// Points the state at the block @p d (holding @p used bytes of elements, room for @p room) in an
-  /// order that leaves, at every step, the old state or one that attach refuses: fields of both
-  /// blocks describe a range that wraps (a capacity above max_size()) or ends before it begins.
-  /// The old fields go first where the new block lies above the old one, the new start last where
-  /// it lies below. (The block moved already; a writer killed here loses the vector, not the region.)
+  /// order that leaves, after each store, the old state, an empty vector over one of the two (live)
+  /// blocks, or fields of both blocks that attach refuses (a range that wraps, i.e. a capacity above
+  /// max_size(), or that ends before it begins): the new start first where the new block lies above
+  /// the old one, last where it lies below.
   UNIMEM_HOST_DEVICE void move_to(std::uint64_t d, std::uint64_t used, std::uint64_t room) noexcept {
     const auto here = reinterpret_cast<std::uintptr_t>(s_);
     if (here + d > here + s_->data) {

@@ -46,12 +46,6 @@ class AllocatorRef {
   UNIMEM_HOST_DEVICE OffsetPtr<void> allocate(std::size_t bytes, std::size_t alignment) const noexcept {
     return get().aligned_allocate_offset(MemContext{}, bytes, alignment < 16 ? 16 : alignment);
   }
-  /// Moves a block of the default (16-byte) alignment, keeping its content; null when out of memory
-  /// (the old block is kept).
-  UNIMEM_EXEC_CHECK_DISABLE
-  UNIMEM_HOST_DEVICE OffsetPtr<void> reallocate(OffsetPtr<void> p, std::size_t bytes) const noexcept {
-    return get().reallocate_offset(MemContext{}, p, bytes);
-  }
   UNIMEM_EXEC_CHECK_DISABLE
   UNIMEM_HOST_DEVICE Errc deallocate(OffsetPtr<void> p) const noexcept { return get().free_offset(MemContext{}, p); }
 

@@ -34,8 +34,9 @@ UNIMEM_HOST_DEVICE inline void move_bytes(void *dst, const void *src, std::size_
 }
 
 /// The stores before this point are made before those after it, as far as the compiler goes: a
-/// process killed between two of them leaves them in program order. (No fence: the order other
-/// threads see is not in question; a single writer excludes them.)
+/// host process killed between two of them leaves them in program order. (No fence: the order other
+/// threads see is not in question, a single writer excludes them; in a kernel it orders the
+/// compiler only.)
 UNIMEM_HOST_DEVICE inline void store_order() noexcept { asm volatile("" ::: "memory"); }
 
 }  // namespace unimem::detail
