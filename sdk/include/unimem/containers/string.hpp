@@ -166,7 +166,8 @@ class basic_string {
   UNIMEM_HOST_DEVICE explicit basic_string(chars v) noexcept : v_(v) {}
 
   // Every change of the size writes the terminator it needs first, so a writer killed at any point
-  // leaves a terminated string that attach accepts (its characters as far as they were written).
+  // of a change within the room leaves a terminated string that attach accepts (its characters as
+  // far as they were written); growth is the vector's (ARCHITECTURE.md).
   UNIMEM_HOST_DEVICE void truncate(size_type n) noexcept {
     data()[n] = CharT();
     detail::store_order();
