@@ -208,6 +208,24 @@ TYPED_TEST(VectorInRegion, OutOfMemoryChangesNothing) {
   v.destroy();
 }
 
+// assign makes its room before it clears: a full region leaves the old elements.
+TYPED_TEST(VectorInRegion, AssignWithoutRoomKeepsTheElements) {
+  auto &alloc = *this->heap.alloc;
+  auto v = vector<std::uint64_t, TypeParam>::create(alloc, 2).value();
+  ASSERT_TRUE(v.push_back(7));
+  ASSERT_TRUE(v.push_back(8));
+  std::vector<OffsetPtr<void>> taken;  // every block the region has left, large and small
+  for (std::size_t bytes = std::size_t{1} << 20; bytes >= 16; bytes /= 2) {
+    for (OffsetPtr<void> b; !(b = alloc.allocate_offset(MemContext{}, bytes)).is_null();) taken.push_back(b);
+  }
+  EXPECT_FALSE(v.assign({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}));
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0], 7u);
+  EXPECT_EQ(v[1], 8u);
+  for (const auto b : taken) ASSERT_EQ(alloc.free_offset(MemContext{}, b), Errc::ok);
+  v.destroy();
+}
+
 TYPED_TEST(VectorInRegion, DestroyedVectorDoesNotAttach) {
   // (a region stays mapped after a free, so the stale offset can be read; with MallocAllocator it could not)
   auto v = vector<int, TypeParam>::create(*this->heap.alloc).value();

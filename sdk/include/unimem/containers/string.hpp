@@ -4,7 +4,8 @@
 //
 // Concurrency, handle semantics and iterator invalidation: as vector (see vector.hpp).
 // Errors: modifiers return false when the region has no room, and then change nothing; so does
-// pop_back on an empty string.
+// pop_back on an empty string. insert, and assign of a view into the string itself, copy the view
+// first (std::basic_string) and may throw std::bad_alloc.
 #pragma once
 
 #include <cstddef>

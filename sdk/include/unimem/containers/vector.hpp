@@ -172,6 +172,7 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     return true;
   }
   bool assign(std::initializer_list<T> values) noexcept {
+    if (!reserve(values.size())) return false;
     clear();
     return append(values.begin(), values.size());
   }
@@ -258,9 +259,12 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
     } else {
       const OffsetPtr<void> p = a_.allocate(n * sizeof(T), alignof(T));
       if (p.is_null()) return false;
-      // The whole old room that fits, not only the elements: a string's terminator lies past them.
-      const std::uint64_t room = s_->limit - s_->data, keep = room < n * sizeof(T) ? room : n * sizeof(T);
+      // One element past the last, where the old room has it: a string's terminator lies there.
+      std::uint64_t keep = used + sizeof(T);
+      if (keep > s_->limit - s_->data) keep = s_->limit - s_->data;
+      if (keep > n * sizeof(T)) keep = n * sizeof(T);
       if (keep) detail::copy_bytes(a_.address(p), at(s_->data), keep);
+      detail::store_order();  // the copy before the state points at it
       move_to(rel(a_.address(p)), used, n * sizeof(T));
     }
     detail::store_order();
