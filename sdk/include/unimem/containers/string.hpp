@@ -81,10 +81,10 @@ class basic_string {
   /// @return false (nothing changed) when the string is empty.
   UNIMEM_HOST_DEVICE bool pop_back() noexcept {
     if (empty()) return false;
-    truncate(size() - 1);
+    set_length(size() - 1);
     return true;
   }
-  UNIMEM_HOST_DEVICE void clear() noexcept { truncate(0); }
+  UNIMEM_HOST_DEVICE void clear() noexcept { set_length(0); }
   UNIMEM_HOST_DEVICE bool append(const CharT *p, size_type n) noexcept {
     if (n == 0) return true;
     const size_type old = size();
@@ -95,15 +95,9 @@ class basic_string {
       if (!v_.grow(old + n + 1)) return false;
       if (inside) p = begin() + at;
     }
-    // The old terminator is overwritten last, after the size has reached the new one.
-    CharT *d = data();
     const CharT first = p[0];
-    detail::copy_bytes(d + old + 1, p + 1, (n - 1) * sizeof(CharT));
-    d[old + n] = CharT();
-    detail::store_order();
-    v_.set_size(old + n);
-    detail::store_order();
-    d[old] = first;
+    detail::copy_bytes(data() + old + 1, p + 1, (n - 1) * sizeof(CharT));
+    lengthen(old, old + n, first);
     return true;
   }
   bool append(view_type s) noexcept { return append(s.data(), s.size()); }
@@ -118,17 +112,13 @@ class basic_string {
   UNIMEM_HOST_DEVICE bool resize(size_type n, CharT c = CharT()) noexcept {
     const size_type old = size();
     if (n <= old) {
-      truncate(n);
+      set_length(n);
       return true;
     }
     if (!reserve(n)) return false;
     CharT *d = data();
     for (size_type i = old + 1; i < n; ++i) d[i] = c;
-    d[n] = CharT();
-    detail::store_order();
-    v_.set_size(n);
-    detail::store_order();
-    d[old] = c;  // last, as in append
+    lengthen(old, n, c);
     return true;
   }
   /// @brief Removes up to @p n characters from @p pos (clamped to the end).
@@ -146,7 +136,7 @@ class basic_string {
     const std::basic_string<CharT> tail(view().substr(pos));  // s may point into this string
     const std::basic_string<CharT> what(s);
     if (!reserve(size() + what.size())) return false;
-    truncate(pos);
+    set_length(pos);
     (void)append(what.data(), what.size());
     (void)append(tail.data(), tail.size());
     return true;
@@ -169,10 +159,17 @@ class basic_string {
   // Every change of the size writes the terminator it needs first, so a writer killed at any point
   // of a change within the room leaves a terminated string that attach accepts (its characters as
   // far as they were written); growth is the vector's (ARCHITECTURE.md).
-  UNIMEM_HOST_DEVICE void truncate(size_type n) noexcept {
+  UNIMEM_HOST_DEVICE void set_length(size_type n) noexcept {
     data()[n] = CharT();
     detail::store_order();
     v_.set_size(n);
+  }
+  /// The last step of growing from @p old to @p n characters, those after the first written: the
+  /// size moves, and then @p first goes over the old terminator.
+  UNIMEM_HOST_DEVICE void lengthen(size_type old, size_type n, CharT first) noexcept {
+    set_length(n);
+    detail::store_order();
+    data()[old] = first;
   }
 
   chars v_;

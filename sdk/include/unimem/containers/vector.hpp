@@ -278,16 +278,15 @@ class vector : public detail::RegionObject<vector<T, A>, detail::vector_state<T>
   /// the old one, last where it lies below.
   UNIMEM_HOST_DEVICE void move_to(std::uint64_t d, std::uint64_t used, std::uint64_t room) noexcept {
     const auto here = reinterpret_cast<std::uintptr_t>(s_);
-    if (here + d > here + s_->data) {
+    const bool above = here + d > here + s_->data;
+    if (above) {
       s_->data = d;
       detail::store_order();
-      s_->end = d + used;
-      detail::store_order();
-      s_->limit = d + room;
-    } else {
-      s_->end = d + used;
-      detail::store_order();
-      s_->limit = d + room;
+    }
+    s_->end = d + used;
+    detail::store_order();
+    s_->limit = d + room;
+    if (!above) {
       detail::store_order();
       s_->data = d;
     }
